@@ -1,0 +1,70 @@
+"""Settings from environment variables (``OZGMAP_*``), with safe embedded defaults.
+
+Every setting has a default that works on a fresh checkout: SQLite in ``instance/``, the
+shipped NRW boundaries, no basemap tiles, no network.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The checkout (or source tree) that holds ``boundaries/``, ``templates/`` and ``instance/``.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Pinned upstream of the OZG catalogue and the sha256 of every reference file we read.
+CATALOG_URL = (
+    "https://raw.githubusercontent.com/kdn-nrw/OZG-Datenbank-NRW/"
+    "d6dafea5e014b60455a5bd04d7ac26191379b998/doc-dev/databases/symfony.data.sql"
+)
+CATALOG_FILE = "kdn-ozg-datenbank-nrw/symfony.data.sql"
+WSP_FILE = "wsp-nrw/Live-11.11-1.xlsx"
+SHA256 = {
+    CATALOG_FILE: "c11dcc4db82c5bae73d2e8996185dae0e5e6a7f371721049f294cba7a797ea0a",
+    WSP_FILE: "dd9a17ff2808cf2e54301f7a992fddf3db757fe073b951da9dc8b4ce1eee0958",
+}
+UPSTREAM_URLS = {CATALOG_FILE: CATALOG_URL}
+
+#: Credits shown in the UI, the API and the README.
+CREDIT_BOUNDARIES = "© GeoBasis-DE / BKG 2016 (Daten verändert)"
+CREDIT_BOUNDARIES_URL = "https://www.bkg.bund.de"
+LICENCE_BOUNDARIES = "dl-de/by-2-0"
+LICENCE_BOUNDARIES_URL = "https://www.govdata.de/dl-de/by-2-0"
+CREDIT_CATALOG = "OZG-Katalog: KDN OZG-Datenbank NRW (Stand 12/2019), MIT-Lizenz"
+CREDIT_CATALOG_URL = "https://github.com/kdn-nrw/OZG-Datenbank-NRW"
+SAMPLE_SOURCE = "Beispieldaten"
+
+
+def default_data_dir() -> Path | None:
+    """``OZGMAP_DATA_DIR`` or, where unset, ``../shared/data`` beside the checkout if present."""
+    env = os.environ.get("OZGMAP_DATA_DIR")
+    if env:
+        return Path(env)
+    shared = PROJECT_ROOT.parent / "shared" / "data"
+    return shared if shared.is_dir() else None
+
+
+def load_config() -> dict:
+    """Flask config keys for ozgmap, read from the environment at call time."""
+    instance = Path(os.environ.get("OZGMAP_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    db_url = os.environ.get("OZGMAP_DATABASE_URL") or f"sqlite:///{instance / 'ozgmap.sqlite'}"
+    return {
+        "OZGMAP_INSTANCE_DIR": str(instance),
+        "OZGMAP_DATABASE_URL": db_url,
+        "OZGMAP_DATA_DIR": str(default_data_dir() or ""),
+        "OZGMAP_CACHE_DIR": os.environ.get("OZGMAP_CACHE_DIR", str(instance / "cache")),
+        "OZGMAP_BOUNDARIES_DIR": os.environ.get(
+            "OZGMAP_BOUNDARIES_DIR", str(PROJECT_ROOT / "boundaries")),
+        # "nrw" (shipped) or "de" (built by scripts/build_boundaries.py --all)
+        "OZGMAP_BOUNDARIES": os.environ.get("OZGMAP_BOUNDARIES", "nrw"),
+        # Basemap: empty = no tiles (default). Otherwise a URL template
+        # "https://tiles.example/{z}/{x}/{y}.png" and optional OZGMAP_TILES_ATTRIBUTION.
+        "OZGMAP_TILES": os.environ.get("OZGMAP_TILES", ""),
+        "OZGMAP_TILES_ATTRIBUTION": os.environ.get("OZGMAP_TILES_ATTRIBUTION", ""),
+        # Origins allowed to frame /embed; "*" = any (documented default).
+        "OZGMAP_FRAME_ANCESTORS": os.environ.get("OZGMAP_FRAME_ANCESTORS", "*"),
+        "OZGMAP_DASHBOARD_URL": os.environ.get(
+            "OZGMAP_DASHBOARD_URL",
+            "https://dashboard.ozg-umsetzung.de/api/export?ars={ars}&format=csv"),
+        "OZGMAP_CONTACT": os.environ.get("OZGMAP_CONTACT", "barrierefreiheit@example.org"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("OZGMAP_MAX_UPLOAD", 10 * 1024 * 1024)),
+    }
