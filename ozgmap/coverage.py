@@ -1,0 +1,216 @@
+"""Joins: who offers what, the Umsetzungsgrad per body for a filter, and neighbours.
+
+A :class:`Snapshot` is the whole store in memory (a few MB), rebuilt only when the store's
+``data_version`` changes, so every request of every worker answers from memory.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from .config import SAMPLE_SOURCE
+from .store import BUND_AGS, Store
+
+STATUS_ORDER = ["offen", "in Planung", "in Bearbeitung", "umgesetzt"]
+VIEWS = {"einwohner": "für Einwohner verfügbar", "eigene": "eigene Angebote"}
+PROVIDER_LABEL = {"gemeinde": "Gemeinde", "kreis": "Kreis", "land": "Land", "bund": "Bund"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One view of the map; every field is a URL parameter (see ``web.params``)."""
+
+    themenfeld: int | None = None
+    leistung: str | None = None
+    kreis: str | None = None
+    status: str = "umgesetzt"       # counts records of at least this status
+    ansicht: str = "einwohner"      # einwohner | eigene
+    nur_echt: bool = False          # hide Beispieldaten
+
+    def key(self) -> tuple:
+        return (self.themenfeld, self.leistung, self.kreis, self.status, self.ansicht,
+                self.nur_echt)
+
+    def without_kreis(self) -> "Filter":
+        return replace(self, kreis=None)
+
+
+@dataclass
+class Snapshot:
+    """The store's content at one data_version, indexed for the joins below."""
+
+    version: int
+    themenfelder: list[dict]
+    lagen: dict[int, dict]
+    leistungen: dict[str, dict]
+    gebiete: dict[str, dict]
+    records: list[dict]
+    _by_body: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, store: Store) -> "Snapshot":
+        version = store.data_version()
+        snap = cls(version=version, themenfelder=store.themenfelder(),
+                   lagen={r["id"]: r for r in store.lagen()},
+                   leistungen={r["ozg_id"]: r for r in store.leistungen()},
+                   gebiete={r["ags"]: r for r in store.gebiete()},
+                   records=store.records())
+        for rec in snap.records:
+            snap._by_body.setdefault(rec["ags"], []).append(rec)
+        return snap
+
+    @cached_property
+    def themenfeld_names(self) -> dict[int, str]:
+        return {t["id"]: t["name"] for t in self.themenfelder}
+
+    @cached_property
+    def gemeinden(self) -> list[dict]:
+        return [g for g in self.gebiete.values() if g["ebene"] == "gemeinde"]
+
+    @cached_property
+    def kreise(self) -> list[dict]:
+        return [g for g in self.gebiete.values() if g["ebene"] == "kreis"]
+
+    @cached_property
+    def has_sample(self) -> bool:
+        return any(r["quelle"] == SAMPLE_SOURCE for r in self.records)
+
+    def providers(self, ags: str, ansicht: str = "einwohner") -> list[str]:
+        """The bodies whose offers count for *ags*: itself, and for residents its Kreis,
+        Land and Bund."""
+        if ansicht == "eigene":
+            return [ags]
+        out = [ags]
+        g = self.gebiete.get(ags)
+        if g and g["ebene"] == "gemeinde" and g["kreis_ags"] and g["kreis_ags"] in self.gebiete:
+            out.append(g["kreis_ags"])
+        if g and g["ebene"] in ("gemeinde", "kreis"):
+            out.append(ags[:2])
+        if g and g["ebene"] != "bund":
+            out.append(BUND_AGS)
+        return out
+
+    def body_records(self, ags: str, f: Filter) -> list[dict]:
+        """Records of *ags* that pass the status and sample filters (not the Leistung filter)."""
+        min_rank = STATUS_ORDER.index(f.status)
+        return [r for r in self._by_body.get(ags, ())
+                if STATUS_ORDER.index(r["status"]) >= min_rank
+                and not (f.nur_echt and r["quelle"] == SAMPLE_SOURCE)]
+
+    def has_data(self, ags: str, f: Filter) -> bool:
+        return any(not (f.nur_echt and r["quelle"] == SAMPLE_SOURCE)
+                   for p in self.providers(ags, f.ansicht) for r in self._by_body.get(p, ()))
+
+    def in_filter(self, f: Filter) -> set[str]:
+        """OZG-IDs the Umsetzungsgrad is measured against.
+
+        One chosen Leistung counts alone; otherwise the Leistungen of kommunal Vollzug in
+        the chosen Themenfeld (or all of them).
+        """
+        if f.leistung:
+            return {f.leistung}
+        return {o for o, lst in self.leistungen.items() if lst["kommunal"]
+                and (f.themenfeld is None or lst["themenfeld_id"] == f.themenfeld)}
+
+
+class Coverage:
+    """Figures per filter over a :class:`Snapshot`, cached until the data changes."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+
+    def snapshot(self) -> Snapshot:
+        version = self.store.data_version()
+        with self._lock:
+            if self._snap is None or self._snap.version != version:
+                self._snap = Snapshot.load(self.store)
+                self._cache = {}
+            return self._snap
+
+    def cached(self, key: tuple, build):
+        """Memoise *build()* under *key* for the current data version."""
+        snap = self.snapshot()
+        full = (snap.version,) + key
+        if full not in self._cache:
+            if len(self._cache) > 512:
+                self._cache.clear()
+            self._cache[full] = build(snap)
+        return self._cache[full]
+
+    def figures(self, f: Filter) -> list[dict]:
+        """Umsetzungsgrad of every Gemeinde (in the Kreis, if one is chosen), by AGS."""
+        return self.cached(("figures",) + f.key(), lambda s: _figures(s, f))
+
+    def body(self, ags: str, f: Filter) -> dict:
+        """One body's offers for the filter, grouped by Themenfeld, each with its provider."""
+        return self.cached(("body", ags) + f.key(), lambda s: _body(s, ags, f))
+
+
+def _figures(s: Snapshot, f: Filter) -> list[dict]:
+    wanted = s.in_filter(f)
+    total = len(wanted)
+    out = []
+    for g in sorted(s.gemeinden, key=lambda g: g["ags"]):
+        if f.kreis and g["kreis_ags"] != f.kreis:
+            continue
+        by_level: dict[str, set[str]] = defaultdict(set)
+        for p in s.providers(g["ags"], f.ansicht):
+            level = s.gebiete[p]["ebene"] if p in s.gebiete else "bund"
+            by_level[level] |= {r["ozg_id"] for r in s.body_records(p, f)} & wanted
+        online = set().union(*by_level.values()) if by_level else set()
+        has = s.has_data(g["ags"], f)
+        kreis = s.gebiete.get(g["kreis_ags"], {})
+        out.append({
+            "ags": g["ags"], "name": g["name"], "bez": g["bez"],
+            "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name", ""),
+            "leistungen_im_filter": total,
+            "online": len(online) if has else None,
+            "anteil": (round(len(online) / total, 4) if total else 0.0) if has else None,
+            "eigene": len(by_level.get("gemeinde", ())) if has else None,
+            "vom_kreis": len(by_level.get("kreis", ()) - by_level.get("gemeinde", set()))
+            if has else None,
+            "vom_land_bund": len((by_level.get("land", set()) | by_level.get("bund", set()))
+                                 - by_level.get("gemeinde", set())
+                                 - by_level.get("kreis", set())) if has else None,
+        })
+    return out
+
+
+def _body(s: Snapshot, ags: str, f: Filter) -> dict:
+    g = s.gebiete[ags]
+    wanted = {f.leistung} if f.leistung else None
+    groups: dict[int, list[dict]] = defaultdict(list)
+    for p in s.providers(ags, f.ansicht):
+        level = s.gebiete[p]["ebene"] if p in s.gebiete else "bund"
+        for r in s.body_records(p, f):
+            lst = s.leistungen.get(r["ozg_id"])
+            if lst is None:
+                continue
+            if wanted is not None and r["ozg_id"] not in wanted:
+                continue
+            if f.themenfeld is not None and lst["themenfeld_id"] != f.themenfeld:
+                continue
+            groups[lst["themenfeld_id"]].append({
+                "ozg_id": r["ozg_id"], "leistung": lst["name"], "leika_key": r["leika_key"],
+                "status": r["status"], "reifegrad": r["reifegrad"], "url": r["url"],
+                "seit": r["seit"].isoformat() if r["seit"] else None,
+                "flaechendeckung": r["flaechendeckung"], "quelle": r["quelle"],
+                "stelle": r["stelle"], "beispieldaten": r["quelle"] == SAMPLE_SOURCE,
+                "anbieter": PROVIDER_LABEL[level], "anbieter_ags": p,
+                "anbieter_name": s.gebiete[p]["name"] if p in s.gebiete else "Bund",
+            })
+    themen = []
+    for tf in s.themenfelder:
+        items = sorted(groups.get(tf["id"], []), key=lambda i: (i["leistung"], i["anbieter_ags"]))
+        if items:
+            themen.append({"id": tf["id"], "name": tf["name"], "leistungen": items})
+    kreis = s.gebiete.get(g["kreis_ags"] or "", {})
+    return {"ags": ags, "name": g["name"], "bez": g["bez"], "ebene": g["ebene"],
+            "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name"),
+            "ansicht": f.ansicht, "themenfelder": themen,
+            "anzahl": sum(len(t["leistungen"]) for t in themen)}

@@ -1,0 +1,346 @@
+"""The implementations store: catalogue, bodies (Gebiete) and who offers which Leistung online.
+
+SQLAlchemy Core on SQLite by default, any SQLAlchemy URL (PostgreSQL) by setting. The current
+state lives in ``umsetzung``; every change also appends the full new state to
+``umsetzung_history``, so an update never overwrites the earlier state. Every write bumps
+``meta.data_version``; caches in any process compare against it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from .catalog import Catalog
+
+metadata = sa.MetaData()
+
+meta = sa.Table("meta", metadata,
+                sa.Column("key", sa.String(64), primary_key=True),
+                sa.Column("value", sa.Text, nullable=False))
+themenfeld = sa.Table("themenfeld", metadata,
+                      sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                      sa.Column("name", sa.Text, nullable=False))
+lage = sa.Table("lage", metadata,
+                sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                sa.Column("themenfeld_id", sa.Integer, nullable=False),
+                sa.Column("name", sa.Text, nullable=False))
+leistung = sa.Table("leistung", metadata,
+                    sa.Column("ozg_id", sa.String(16), primary_key=True),
+                    sa.Column("name", sa.Text, nullable=False),
+                    sa.Column("lage_id", sa.Integer),
+                    sa.Column("themenfeld_id", sa.Integer, index=True),
+                    sa.Column("kommunal", sa.Boolean, nullable=False))
+leika = sa.Table("leika", metadata,
+                 sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                 sa.Column("leika_key", sa.String(14), unique=True),
+                 sa.Column("name", sa.Text, nullable=False),
+                 sa.Column("typ", sa.String(32)),
+                 sa.Column("ozg_id", sa.String(16), index=True))
+gebiet = sa.Table("gebiet", metadata,
+                  sa.Column("ags", sa.String(8), primary_key=True),
+                  sa.Column("name", sa.Text, nullable=False),
+                  sa.Column("bez", sa.Text, nullable=False),
+                  sa.Column("ebene", sa.String(8), nullable=False),  # gemeinde|kreis|land|bund
+                  sa.Column("kreis_ags", sa.String(5), index=True))
+
+_RECORD_COLUMNS = [
+    sa.Column("ags", sa.String(8), nullable=False),
+    sa.Column("ozg_id", sa.String(16), nullable=False),      # '' where only a LeiKa key is known
+    sa.Column("leika_key", sa.String(14), nullable=False),   # '' = the OZG-Leistung as a whole
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("reifegrad", sa.Integer),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("seit", sa.Date),
+    sa.Column("flaechendeckung", sa.Text, nullable=False),
+    sa.Column("quelle", sa.Text, nullable=False),
+    sa.Column("stelle", sa.Text, nullable=False),            # who handles the request
+    sa.Column("erfasst_von", sa.Text, nullable=False),
+    sa.Column("erfasst_am", sa.DateTime, nullable=False),
+]
+RECORD_FIELDS = [c.name for c in _RECORD_COLUMNS]
+DATA_FIELDS = ["status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle"]
+KEY_FIELDS = ("ags", "ozg_id", "leika_key")
+
+umsetzung = sa.Table(
+    "umsetzung", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *[c._copy() for c in _RECORD_COLUMNS],
+    sa.Column("import_id", sa.Integer),
+    sa.UniqueConstraint(*KEY_FIELDS, name="uq_umsetzung_key"),
+    sa.Index("ix_umsetzung_ozg", "ozg_id"),
+)
+umsetzung_history = sa.Table(
+    "umsetzung_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("umsetzung_id", sa.Integer, nullable=False, index=True),
+    sa.Column("aktion", sa.String(16), nullable=False),  # angelegt | geändert | gelöscht
+    *[c._copy() for c in _RECORD_COLUMNS],
+    sa.Column("import_id", sa.Integer),
+)
+import_run = sa.Table(
+    "import_run", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("datei", sa.Text, nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("von", sa.Text, nullable=False),
+    sa.Column("am", sa.DateTime, nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Integer, nullable=False, default=0),
+)
+
+LAND = {"05": "Nordrhein-Westfalen"}
+BUND_AGS = "00"
+
+
+@dataclass
+class WriteResult:
+    """What one write (an import, a sample load, an API batch) did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    import_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "deleted": self.deleted}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn, _record):  # WAL: readers never block the single writer
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+        return eng
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """All database access of ozgmap. One instance per process; thread-safe via the engine."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _engine(url)
+
+    # --- schema and reference data ---------------------------------------------------------
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")
+                            ).scalar() is None:
+                conn.execute(meta.insert().values(key="data_version", value="1"))
+
+    def is_initialised(self) -> bool:
+        insp = sa.inspect(self.engine)
+        if not insp.has_table("leistung") or not insp.has_table("gebiet"):
+            return False
+        with self.engine.connect() as conn:
+            return bool(conn.execute(sa.select(sa.func.count()).select_from(leistung)).scalar()
+                        and conn.execute(sa.select(sa.func.count()).select_from(gebiet)).scalar())
+
+    def _bump(self, conn: sa.Connection) -> None:
+        conn.execute(meta.update().where(meta.c.key == "data_version").values(
+            value=sa.cast(sa.cast(meta.c.value, sa.Integer) + 1, sa.Text)))
+
+    def data_version(self) -> int:
+        """Counter bumped on every write; compare it to invalidate caches (any process)."""
+        with self.engine.connect() as conn:
+            v = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+        return int(v or 0)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self.engine.connect() as conn:
+            v = conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+        return default if v is None else v
+
+    def _set_meta(self, conn: sa.Connection, key: str, value: str) -> None:
+        conn.execute(meta.delete().where(meta.c.key == key))
+        conn.execute(meta.insert().values(key=key, value=value))
+
+    def load_catalog(self, cat: Catalog) -> None:
+        """Replace the catalogue tables with *cat*, in one transaction."""
+        with self.engine.begin() as conn:
+            for table in (leika, leistung, lage, themenfeld):
+                conn.execute(table.delete())
+            conn.execute(themenfeld.insert(), cat.themenfelder)
+            conn.execute(lage.insert(), cat.lagen)
+            conn.execute(leistung.insert(), cat.leistungen)
+            conn.execute(leika.insert(), cat.leika)
+            self._set_meta(conn, "catalog_source", cat.source)
+            self._set_meta(conn, "catalog_sha256", cat.sha256)
+            self._set_meta(conn, "statuses", "|".join(cat.statuses))
+            self._set_meta(conn, "maturities", "|".join(cat.maturities))
+            self._bump(conn)
+
+    def load_gebiete(self, gemeinden: Iterable[dict], kreise: Iterable[dict]) -> None:
+        """Replace the bodies: Gemeinden, Kreise, the Länder they lie in, and the Bund."""
+        rows = [{"ags": k["ags"], "name": k["name"], "bez": k["bez"], "ebene": "kreis",
+                 "kreis_ags": k["ags"]} for k in kreise]
+        rows += [{"ags": g["ags"], "name": g["name"], "bez": g["bez"], "ebene": "gemeinde",
+                  "kreis_ags": g["kreis_ags"]} for g in gemeinden]
+        laender = sorted({r["ags"][:2] for r in rows})
+        rows += [{"ags": land, "name": LAND.get(land, f"Land {land}"), "bez": "Land",
+                  "ebene": "land", "kreis_ags": None} for land in laender]
+        rows.append({"ags": BUND_AGS, "name": "Bund", "bez": "Bund", "ebene": "bund",
+                     "kreis_ags": None})
+        with self.engine.begin() as conn:
+            conn.execute(gebiet.delete())
+            conn.execute(gebiet.insert(), rows)
+            self._bump(conn)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _all(self, stmt) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def statuses(self) -> list[str]:
+        return (self.get_meta("statuses") or "").split("|")
+
+    def maturities(self) -> list[str]:
+        return (self.get_meta("maturities") or "").split("|")
+
+    def themenfelder(self) -> list[dict]:
+        return self._all(sa.select(themenfeld).order_by(themenfeld.c.id))
+
+    def lagen(self) -> list[dict]:
+        return self._all(sa.select(lage).order_by(lage.c.id))
+
+    def leistungen(self) -> list[dict]:
+        return self._all(sa.select(leistung).order_by(leistung.c.name))
+
+    def leika_rows(self) -> list[dict]:
+        return self._all(sa.select(leika).order_by(leika.c.id))
+
+    def gebiete(self) -> list[dict]:
+        return self._all(sa.select(gebiet).order_by(gebiet.c.ags))
+
+    def records(self, **where) -> list[dict]:
+        """Current records, optionally filtered by equality on record columns."""
+        stmt = sa.select(umsetzung).order_by(umsetzung.c.ags, umsetzung.c.ozg_id,
+                                             umsetzung.c.leika_key)
+        for col, value in where.items():
+            stmt = stmt.where(umsetzung.c[col] == value)
+        return self._all(stmt)
+
+    def history(self, **where) -> list[dict]:
+        stmt = sa.select(umsetzung_history).order_by(umsetzung_history.c.id)
+        for col, value in where.items():
+            stmt = stmt.where(umsetzung_history.c[col] == value)
+        return self._all(stmt)
+
+    def imports(self) -> list[dict]:
+        return self._all(sa.select(import_run).order_by(import_run.c.id))
+
+    # --- writing ------------------------------------------------------------------------
+
+    def apply(self, records: list[dict], *, by: str, datei: str = "", format: str = "",
+              sha256: str = "", replace_source: str | None = None) -> WriteResult:
+        """Insert or update *records* in one transaction; all or nothing.
+
+        Each record holds the key fields and :data:`DATA_FIELDS`. A record equal to the
+        stored one is counted unchanged and writes nothing. With *replace_source*, stored
+        records of that source that are not in *records* are deleted (used for Beispieldaten).
+        """
+        now = _now()
+        res = WriteResult()
+        with self.engine.begin() as conn:
+            current = {tuple(r._mapping[k] for k in KEY_FIELDS): dict(r._mapping)
+                       for r in conn.execute(sa.select(umsetzung))}
+            run_id = conn.execute(import_run.insert().values(
+                datei=datei, format=format, sha256=sha256, von=by, am=now,
+                added=0, updated=0, unchanged=0, deleted=0)).inserted_primary_key[0]
+            inserts, updates, hist = [], [], []
+            seen = set()
+            for rec in records:
+                key = tuple(rec[k] for k in KEY_FIELDS)
+                seen.add(key)
+                old = current.get(key)
+                new = {**{k: rec.get(k) for k in KEY_FIELDS + tuple(DATA_FIELDS)},
+                       "erfasst_von": by, "erfasst_am": now, "import_id": run_id}
+                for k in ("url", "flaechendeckung", "quelle", "stelle"):
+                    new[k] = new[k] or ""
+                if old is None:
+                    inserts.append(new)
+                elif any(old[k] != new[k] for k in DATA_FIELDS):
+                    updates.append({**new, "id": old["id"]})
+                else:
+                    res.unchanged += 1
+            if inserts:
+                conn.execute(umsetzung.insert(), inserts)
+                ids = {tuple(r._mapping[k] for k in KEY_FIELDS): r.id for r in conn.execute(
+                    sa.select(umsetzung.c.id, *[umsetzung.c[k] for k in KEY_FIELDS])
+                    .where(umsetzung.c.import_id == run_id))}
+                hist += [{**r, "umsetzung_id": ids[tuple(r[k] for k in KEY_FIELDS)],
+                          "aktion": "angelegt"} for r in inserts]
+            if updates:
+                conn.execute(umsetzung.update().where(umsetzung.c.id == sa.bindparam("_id"))
+                             .values({k: sa.bindparam(k) for k in
+                                      DATA_FIELDS + ["erfasst_von", "erfasst_am", "import_id"]}),
+                             [{**u, "_id": u["id"]} for u in updates])
+                hist += [{**{k: v for k, v in u.items() if k != "id"}, "umsetzung_id": u["id"],
+                          "aktion": "geändert"} for u in updates]
+            deletes = []
+            if replace_source is not None:
+                deletes = [old for key, old in current.items()
+                           if old["quelle"] == replace_source and key not in seen]
+            if deletes:
+                hist += [{**{k: old[k] for k in RECORD_FIELDS}, "erfasst_von": by,
+                          "erfasst_am": now, "import_id": run_id, "umsetzung_id": old["id"],
+                          "aktion": "gelöscht"} for old in deletes]
+                conn.execute(umsetzung.delete().where(
+                    umsetzung.c.id.in_([d["id"] for d in deletes])))
+            if hist:
+                conn.execute(umsetzung_history.insert(), hist)
+            res.added, res.updated, res.deleted = len(inserts), len(updates), len(deletes)
+            res.import_id = run_id
+            conn.execute(import_run.update().where(import_run.c.id == run_id).values(
+                added=res.added, updated=res.updated, unchanged=res.unchanged,
+                deleted=res.deleted))
+            if inserts or updates or deletes:
+                self._bump(conn)
+        return res
+
+    def delete(self, keys: list[tuple[str, str, str]], *, by: str) -> WriteResult:
+        """Delete the current records with these (ags, ozg_id, leika_key) keys; history kept."""
+        now = _now()
+        res = WriteResult()
+        with self.engine.begin() as conn:
+            run_id = conn.execute(import_run.insert().values(
+                datei="", format="delete", sha256="", von=by, am=now, added=0, updated=0,
+                unchanged=0, deleted=0)).inserted_primary_key[0]
+            for key in keys:
+                cond = sa.and_(*[umsetzung.c[k] == v for k, v in zip(KEY_FIELDS, key)])
+                old = conn.execute(sa.select(umsetzung).where(cond)).first()
+                if old is None:
+                    continue
+                old = dict(old._mapping)
+                conn.execute(umsetzung_history.insert().values(
+                    {**{k: old[k] for k in RECORD_FIELDS}, "erfasst_von": by, "erfasst_am": now,
+                     "import_id": run_id, "umsetzung_id": old["id"], "aktion": "gelöscht"}))
+                conn.execute(umsetzung.delete().where(umsetzung.c.id == old["id"]))
+                res.deleted += 1
+            conn.execute(import_run.update().where(import_run.c.id == run_id)
+                         .values(deleted=res.deleted))
+            if res.deleted:
+                self._bump(conn)
+        return res
