@@ -94,3 +94,60 @@ def whoami() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user database in some containers
         return "unbekannt"
+
+
+@main.command("import")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--dashboard", "ars", metavar="ARS",
+              help="Export des Dashboards Digitale Verwaltung für diesen 12-stelligen "
+                   "Regionalschlüssel herunterladen (Adresse: OZGMAP_DASHBOARD_URL) und "
+                   "importieren.")
+@click.option("--dry-run", is_flag=True, help="Nur prüfen und zählen, nichts schreiben.")
+@click.option("--by", metavar="NAME", help="Wer importiert (Standard: der angemeldete Benutzer).")
+@with_appcontext
+def import_command(file: Path | None, ars: str | None, dry_run: bool,
+                   by: str | None) -> None:
+    """Umsetzungsdaten aus FILE (CSV oder XLSX) importieren – alles oder nichts.
+
+    Erkannt werden die ozgmap-Vorlage (docs/import.md) und der Export des Dashboards
+    Digitale Verwaltung. Jede Zeile wird geprüft; bei einem Fehler wird nichts geschrieben
+    und jeder Fehler mit Datei, Zeile, Spalte und Wert gemeldet.
+    """
+    from . import importer
+
+    def fail(msg: str) -> None:
+        click.echo(msg, err=True)
+        click.get_current_context().exit(1)
+
+    if (file is None) == (ars is None):
+        fail("Bitte genau eines angeben: eine Datei oder --dashboard ARS.")
+    store = services().store
+    if not store.is_initialised():
+        fail("Die Datenbank ist noch nicht eingerichtet – zuerst „ozgmap init“ ausführen.")
+    if ars is not None:
+        dest = Path(current_app.config["OZGMAP_CACHE_DIR"]) / "dashboard"
+        dest.mkdir(parents=True, exist_ok=True)
+        _say(f"Lade Dashboard-Export für ARS {ars} …")
+        try:
+            file = importer.fetch_dashboard(current_app.config["OZGMAP_DASHBOARD_URL"], ars,
+                                            dest)
+        except importer.DownloadFailed as exc:
+            fail(f"Nichts importiert: {exc}")
+        _say(f"  gespeichert: {file}")
+    elif not file.is_file():
+        fail(f"Nichts importiert: Datei nicht gefunden: {file}")
+    _say(f"Lese {file.name} …")
+    try:
+        report = importer.import_file(store, file, by=by or whoami(), dry_run=dry_run,
+                                      progress=_say)
+    except importer.ImportFailed as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
+    counts = (f"{importer.german_int(report.added)} neu, "
+              f"{importer.german_int(report.updated)} geändert, "
+              f"{importer.german_int(report.unchanged)} unverändert.")
+    if report.dry_run:
+        _say(f"Probelauf ohne Fehler, nichts geschrieben. Würde importieren: {counts}")
+    else:
+        _say(f"Importiert: {counts}")

@@ -47,6 +47,7 @@ class Snapshot:
     leistungen: dict[str, dict]
     gebiete: dict[str, dict]
     records: list[dict]
+    changed_at: object = None
     _by_body: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -56,7 +57,7 @@ class Snapshot:
                    lagen={r["id"]: r for r in store.lagen()},
                    leistungen={r["ozg_id"]: r for r in store.leistungen()},
                    gebiete={r["ags"]: r for r in store.gebiete()},
-                   records=store.records())
+                   records=store.records(), changed_at=store.changed_at())
         for rec in snap.records:
             snap._by_body.setdefault(rec["ags"], []).append(rec)
         return snap
@@ -214,3 +215,19 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
             "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name"),
             "ansicht": f.ansicht, "themenfelder": themen,
             "anzahl": sum(len(t["leistungen"]) for t in themen)}
+
+
+def table(cov: Coverage, f: Filter) -> dict:
+    """The table twin of the map: per Gemeinde the overall figure and one per Themenfeld."""
+    def build(s: Snapshot) -> dict:
+        themen = ([t for t in s.themenfelder if t["id"] == f.themenfeld] if f.themenfeld
+                  else s.themenfelder)
+        overall = cov.figures(f)
+        per_tf = {t["id"]: {r["ags"]: r for r in cov.figures(replace(f, themenfeld=t["id"]))}
+                  for t in themen} if not f.leistung else {}
+        rows = []
+        for r in overall:
+            rows.append({**r, "themen": {tid: per_tf[tid][r["ags"]]["anteil"]
+                                         for tid in per_tf}})
+        return {"themenfelder": themen if not f.leistung else [], "rows": rows}
+    return cov.cached(("table",) + f.key(), build)

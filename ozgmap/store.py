@@ -160,12 +160,18 @@ class Store:
     def _bump(self, conn: sa.Connection) -> None:
         conn.execute(meta.update().where(meta.c.key == "data_version").values(
             value=sa.cast(sa.cast(meta.c.value, sa.Integer) + 1, sa.Text)))
+        self._set_meta(conn, "changed_at", _now().isoformat())
 
     def data_version(self) -> int:
         """Counter bumped on every write; compare it to invalidate caches (any process)."""
         with self.engine.connect() as conn:
             v = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
         return int(v or 0)
+
+    def changed_at(self) -> dt.datetime | None:
+        """UTC time of the last write (for Last-Modified)."""
+        v = self.get_meta("changed_at")
+        return dt.datetime.fromisoformat(v).replace(tzinfo=dt.timezone.utc) if v else None
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         with self.engine.connect() as conn:

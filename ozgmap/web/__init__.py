@@ -1,4 +1,4 @@
-"""Web layer: blueprints for pages and the JSON API."""
+"""Web layer: blueprints for pages and the JSON API, and the HTTP manners they share."""
 from __future__ import annotations
 
 from flask import Flask
@@ -6,5 +6,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from . import api, pages
+    from .http import register_http
+    register_http(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

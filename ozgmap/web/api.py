@@ -1,3 +1,150 @@
-from flask import Blueprint
+"""The JSON/GeoJSON/CSV API: the data of every page, with the same filter parameters."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from .. import services
+from ..coverage import STATUS_ORDER, VIEWS, table
+from .params import BadParameter, filter_query, parse_ags, read_filter, single_args
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_filter",
+                  "online", "anteil", "eigene", "vom_kreis", "vom_land_bund"]
+
+
+def _meta(snap, f=None) -> dict:
+    from .. import config as c
+    out = {"datenstand": snap.changed_at.isoformat() if snap.changed_at else None,
+           "beispieldaten": snap.has_sample and not (f and f.nur_echt),
+           "quellen": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}",
+                       "katalog": c.CREDIT_CATALOG}}
+    if f is not None:
+        out["filter"] = filter_query(f)
+        out["ansicht"] = VIEWS[f.ansicht]
+    return out
+
+
+def _data(snap, payload, mimetype="application/json") -> Response:
+    g.last_modified = snap.changed_at
+    if isinstance(payload, (bytes, str)):
+        return Response(payload, mimetype=mimetype)
+    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                               default=str), mimetype=mimetype)
+
+
+def csv_response(header: list[str], rows: list[list], filename: str) -> Response:
+    """CSV in UTF-8 with BOM (opens correctly in Excel), as a download."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    resp = Response(buf.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.get("/themenfelder")
+def themenfelder():
+    """The 14 Themenfelder with their number of OZG-Leistungen."""
+    snap, _f, _ = read_filter(strict=True)
+    counts: dict[int, list[int]] = {}
+    for lst in snap.leistungen.values():
+        c = counts.setdefault(lst["themenfeld_id"], [0, 0])
+        c[0] += 1
+        c[1] += int(bool(lst["kommunal"]))
+    return _data(snap, {"themenfelder": [
+        {"id": t["id"], "name": t["name"], "leistungen": counts.get(t["id"], [0, 0])[0],
+         "kommunal": counts.get(t["id"], [0, 0])[1]} for t in snap.themenfelder],
+        "status": STATUS_ORDER, **_meta(snap)})
+
+
+@bp.get("/leistungen")
+def leistungen():
+    """OZG-Leistungen, optionally of one Themenfeld and matching a search text ``q``."""
+    snap = services().coverage.snapshot()
+    args = single_args(request, ("themenfeld", "q"), strict=True)
+    from .params import parse_filter
+    f = parse_filter({"themenfeld": args.get("themenfeld", "")}, snap)
+    q = args.get("q", "").casefold()
+    out = []
+    for lst in sorted(snap.leistungen.values(), key=lambda r: r["name"].casefold()):
+        if f.themenfeld and lst["themenfeld_id"] != f.themenfeld:
+            continue
+        if q and q not in lst["name"].casefold() and q != lst["ozg_id"]:
+            continue
+        lage = snap.lagen.get(lst["lage_id"], {})
+        out.append({"ozg_id": lst["ozg_id"], "name": lst["name"],
+                    "themenfeld_id": lst["themenfeld_id"],
+                    "themenfeld": snap.themenfeld_names.get(lst["themenfeld_id"]),
+                    "lage": lage.get("name"), "kommunal": bool(lst["kommunal"])})
+    return _data(snap, {"anzahl": len(out), "leistungen": out, **_meta(snap)})
+
+
+@bp.get("/umsetzung")
+def umsetzung():
+    """Umsetzungsgrad per Gemeinde for the filter, as JSON or (``format=csv``) CSV."""
+    snap, f, args = read_filter(strict=True, extra=("format",))
+    fmt = args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    figures = services().coverage.figures(f)
+    if fmt == "csv":
+        return csv_response(FIGURE_COLUMNS, [[r[c] for c in FIGURE_COLUMNS] for r in figures],
+                            "ozg-umsetzung.csv")
+    return _data(snap, {**_meta(snap, f), "gebiete": figures})
+
+
+@bp.get("/gebiete")
+def gebiete():
+    """GeoJSON FeatureCollection of the Gemeinden with the figures for the filter."""
+    snap, f, _ = read_filter(strict=True)
+    cov = services().coverage
+
+    def build(_s) -> bytes:
+        by_ags = {r["ags"]: r for r in cov.figures(f)}
+        geo = json.loads(services().boundaries.geojson_bytes("gemeinden"))
+        feats = []
+        for feat in geo["features"]:
+            fig = by_ags.get(feat["properties"]["ags"])
+            if fig is not None:
+                feats.append({"type": "Feature", "id": feat["id"], "properties": fig,
+                              "geometry": feat["geometry"]})
+        return json.dumps({"type": "FeatureCollection", **_meta(snap, f), "features": feats},
+                          ensure_ascii=False, separators=(",", ":")).encode()
+    return _data(snap, cov.cached(("gebiete.geojson",) + f.key(), build),
+                 "application/geo+json")
+
+
+@bp.get("/gebiete/<ags>")
+def gebiet(ags: str):
+    """One body (Gemeinde, Kreis, Land or Bund): its offers by Themenfeld, with providers."""
+    snap, f, _ = read_filter(strict=True)
+    ags = parse_ags(ags, snap)
+    return _data(snap, {**services().coverage.body(ags, f), **_meta(snap, f)})
+
+
+@bp.get("/geometrie/<level>.geojson")
+def geometrie(level: str):
+    """Plain geometry of ``gemeinden`` or ``kreise`` (no figures), loaded once, cacheable."""
+    if level not in ("gemeinden", "kreise"):
+        raise LookupError(f"Keine Geometrie '{level[:40]}'. Erlaubt: gemeinden, kreise.")
+    single_args(request, ("v",), strict=True)
+    resp = Response(services().boundaries.geojson_bytes(level), mimetype="application/geo+json")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 86400
+    return resp
+
+
+@bp.get("/tabelle")
+def tabelle_json():
+    """JSON twin of ``/tabelle``: per Gemeinde the overall figure and one per Themenfeld."""
+    snap, f, _ = read_filter(strict=True)
+    t = table(services().coverage, f)
+    return _data(snap, {**_meta(snap, f), "themenfelder": t["themenfelder"],
+                        "gebiete": t["rows"]})

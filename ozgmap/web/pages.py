@@ -1,3 +1,169 @@
-from flask import Blueprint
+"""HTML pages: the map, its table twin, search, data notes. Thin: the data comes from coverage."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, current_app, g, redirect, render_template, request,
+                   url_for)
+
+from .. import config as c
+from .. import maps, services
+from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, table
+from .api import csv_response
+from .params import FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter
 
 bp = Blueprint("pages", __name__)
+_MAP_PARTS: dict[tuple, maps.MapParts] = {}
+PAGE_PARAMS = ("gebiet",)
+
+
+def map_parts(kreis: str | None, map_id: str = "ozgmap") -> maps.MapParts:
+    """Folium skeleton of the map for one extent, rendered once per process."""
+    conf = current_app.config
+    key = (kreis, map_id, conf["OZGMAP_TILES"], conf["OZGMAP_TILES_ATTRIBUTION"])
+    if key not in _MAP_PARTS:
+        b = services().boundaries
+        m = maps.base_map(b.bounds(kreis), conf["OZGMAP_TILES"],
+                          conf["OZGMAP_TILES_ATTRIBUTION"], map_id=map_id)
+        _MAP_PARTS[key] = maps.render_parts(m)
+    return _MAP_PARTS[key]
+
+
+def with_nonce(html: str) -> str:
+    return html.replace(maps.NONCE_PLACEHOLDER, g.csp_nonce)
+
+
+def credits() -> dict:
+    return {"boundaries": c.CREDIT_BOUNDARIES, "boundaries_url": c.CREDIT_BOUNDARIES_URL,
+            "licence": c.LICENCE_BOUNDARIES, "licence_url": c.LICENCE_BOUNDARIES_URL,
+            "catalog": c.CREDIT_CATALOG, "catalog_url": c.CREDIT_CATALOG_URL}
+
+
+def page_context(snap: Snapshot, f: Filter) -> dict:
+    """Everything the filter form, legend and notices need."""
+    kreise = sorted(snap.kreise, key=lambda k: k["name"])
+    leistungen = sorted((lst for lst in snap.leistungen.values()
+                         if not f.themenfeld or lst["themenfeld_id"] == f.themenfeld),
+                        key=lambda r: r["name"].casefold())
+    return {"f": f, "query": filter_query(f), "themenfelder": snap.themenfelder,
+            "kreise": kreise, "leistungen": leistungen, "statuses": STATUS_ORDER,
+            "views": VIEWS, "legend": maps.legend_classes(), "no_data_colour":
+            maps.NO_DATA_COLOUR, "sample": snap.has_sample and not f.nur_echt,
+            "credits": credits(), "snap": snap,
+            "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
+            "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),
+            "kreis_name": snap.gebiete[f.kreis]["name"] if f.kreis else None,
+            "datenstand": snap.changed_at}
+
+
+def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
+    if not args.get("gebiet"):
+        return None
+    try:
+        ags = parse_ags(args["gebiet"], snap)
+    except LookupError as exc:
+        raise BadParameter("gebiet", str(exc))
+    except BadParameter as exc:
+        raise BadParameter("gebiet", exc.message)
+    return services().coverage.body(ags, f)
+
+
+def _map_page(template: str, embed: bool = False) -> Response:
+    snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
+    parts = map_parts(f.kreis, "ozgmap")
+    ctx = page_context(snap, f)
+    config = {"api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
+              "geometry": {lvl: url_for("api.geometrie", level=lvl, v=snap.version)
+                           for lvl in ("gemeinden", "kreise")},
+              "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
+              "kreis": f.kreis, "embed": embed, "views": VIEWS,
+              "gemeinden": sorted([[gm["ags"], gm["name"]] for gm in snap.gemeinden],
+                                  key=lambda x: x[1]),
+              "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
+                              f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
+                              f' | {c.CREDIT_CATALOG}')}
+    html = render_template(template, **ctx, body=_selected_body(snap, f, args),
+                           map_head=with_nonce(parts.head), map_body=parts.body,
+                           map_script=parts.script, config=config)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/")
+def index():
+    """The OZG-Landkarte."""
+    return _map_page("map.html")
+
+
+@bp.get("/suche")
+def suche():
+    """Find a Gemeinde by name or AGS; one hit opens it on the map (works without JS)."""
+    snap, f, args = read_filter(strict=False, extra=("q",))
+    q = args.get("q", "").strip()
+    hits = []
+    if q:
+        ql = q.casefold()
+        hits = [gm for gm in snap.gemeinden
+                if ql == gm["ags"] or ql in gm["name"].casefold()]
+        exact = [gm for gm in hits if gm["name"].casefold() == ql or gm["ags"] == ql]
+        if len(exact) == 1 or len(hits) == 1:
+            hit = (exact or hits)[0]
+            return redirect(url_for("pages.index", **filter_query(f), gebiet=hit["ags"]))
+    hits.sort(key=lambda gm: gm["name"])
+    return render_template("search.html", q=q, hits=hits, **page_context(snap, f))
+
+
+@bp.get("/tabelle")
+def tabelle():
+    """The map's data as an accessible, sortable table."""
+    snap, f, args = read_filter(strict=False, extra=("sort", "richtung"))
+    t = table(services().coverage, f)
+    rows = list(t["rows"])
+    sort = args.get("sort", "name")
+    desc = args.get("richtung") == "ab"
+    valid = {"name", "kreis", "ags", "anteil", "online"} | {
+        f"tf{tf['id']}" for tf in t["themenfelder"]}
+    if sort not in valid:
+        raise BadParameter("sort", "Unbekannte Sortierspalte.")
+
+    def key(r):
+        v = r["themen"].get(int(sort[2:])) if sort.startswith("tf") else r[sort]
+        return (v is None, v if not isinstance(v, str) else v.casefold())
+    rows.sort(key=key, reverse=False)
+    if desc:
+        nones = [r for r in rows if key(r)[0]]
+        rows = [r for r in rows if not key(r)[0]][::-1] + nones
+    return render_template("table.html", rows=rows, tf_cols=t["themenfelder"], sort=sort,
+                           desc=desc, **page_context(snap, f))
+
+
+@bp.get("/tabelle.csv")
+def tabelle_csv():
+    """Exactly the table of ``/tabelle`` as CSV."""
+    snap, f, _ = read_filter(strict=False, extra=("sort", "richtung"))
+    t = table(services().coverage, f)
+    header = ["AGS", "Gemeinde", "Kreis", "Leistungen im Filter", "online", "Anteil"] + [
+        tf["name"] for tf in t["themenfelder"]]
+    rows = [[r["ags"], r["name"], r["kreis"], r["leistungen_im_filter"], r["online"],
+             r["anteil"]] + [r["themen"][tf["id"]] for tf in t["themenfelder"]]
+            for r in t["rows"]]
+    return csv_response(header, rows, "ozg-landkarte-tabelle.csv")
+
+
+@bp.get("/daten")
+def daten():
+    """Sources, licences, data notes and downloads."""
+    snap = services().coverage.snapshot()
+    imports = services().store.imports()[-10:][::-1]
+    return render_template("daten.html", **page_context(snap, Filter()), imports=imports)
+
+
+@bp.get("/vorlage.csv")
+def vorlage():
+    """Template of ozgmap's own import layout."""
+    from ..importer import template_csv
+    resp = Response("\ufeff" + template_csv(), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = 'attachment; filename="ozgmap-import-vorlage.csv"'
+    return resp
+
+
+@bp.app_context_processor
+def _globals():
+    return {"csp_nonce": getattr(g, "csp_nonce", ""), "FILTER_PARAMS": FILTER_PARAMS}

@@ -1,0 +1,103 @@
+"""Folium map building. No Flask in here: functions take data and return HTML parts.
+
+Folium's default JS/CSS point at CDNs; every map built here uses the copies the app serves
+itself (``static/vendor``), and inline ``<script>``/``<style>`` blocks get a CSP nonce
+placeholder that the web layer fills per request.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import folium
+
+NONCE_PLACEHOLDER = "__CSP_NONCE__"
+LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
+LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
+
+# Classed, colour-blind safe sequential scale (ColorBrewer YlGnBu, 5 classes) and the
+# distinct grey for "keine Daten".
+CLASS_BOUNDS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+CLASS_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+NO_DATA_COLOUR = "#bdbdbd"
+
+
+@dataclass
+class MapParts:
+    """What a page template needs: links/styles for <head>, the map div, the init script."""
+
+    head: str
+    body: str
+    script: str
+    name: str  # JS variable of the Leaflet map
+
+
+def legend_classes() -> list[dict]:
+    """Legend entries: label, colour, lower and upper bound (share of Leistungen)."""
+    out = []
+    for i, colour in enumerate(CLASS_COLOURS):
+        lo, hi = CLASS_BOUNDS[i], CLASS_BOUNDS[i + 1]
+        label = (f"{int(lo * 100)} – {int(hi * 100)} %" if i == len(CLASS_COLOURS) - 1
+                 else f"{int(lo * 100)} – unter {int(hi * 100)} %")
+        out.append({"label": label, "colour": colour, "min": lo, "max": hi})
+    return out
+
+
+def class_colour(share: float | None) -> str:
+    """Fill colour of a share (0..1), or the no-data grey."""
+    if share is None:
+        return NO_DATA_COLOUR
+    for i in range(len(CLASS_COLOURS)):
+        if share < CLASS_BOUNDS[i + 1]:
+            return CLASS_COLOURS[i]
+    return CLASS_COLOURS[-1]
+
+
+def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str = "",
+             map_id: str = "ozgmap") -> folium.Map:
+    """A Leaflet map fitted to *bounds*, without tiles unless a URL template is given."""
+    m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2,
+                             (bounds[0][1] + bounds[1][1]) / 2],
+                   zoom_start=8, tiles=None, control_scale=True, min_zoom=6, max_zoom=14,
+                   zoom_snap=0.25)
+    m._id = map_id
+    m.default_js = LOCAL_JS
+    m.default_css = LOCAL_CSS
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=tiles_attribution or "Kartengrundlage",
+                         name="Hintergrundkarte", max_zoom=18).add_to(m)
+    m.fit_bounds(bounds)
+    return m
+
+
+def render_parts(m: folium.Map) -> MapParts:
+    """Render *m* into head/body/script parts with CSP nonce placeholders.
+
+    Folium's viewport meta (which forbids zooming, an accessibility failure) and its
+    content-type meta are dropped: the page template has its own.
+    """
+    fig = m.get_root()
+    fig.render()
+    head = fig.header.render()
+    head = re.sub(r"<meta[^>]*>", "", head, flags=re.S)
+    return MapParts(head=_nonce(head), body=fig.html.render(),
+                    script=fig.script.render(), name=m.get_name())
+
+
+def _nonce(html: str) -> str:
+    html = re.sub(r"<script>", f'<script nonce="{NONCE_PLACEHOLDER}">', html)
+    return re.sub(r"<style>", f'<style nonce="{NONCE_PLACEHOLDER}">', html)
+
+
+def naive_choropleth(geojson: dict, figures: dict[str, float | None]) -> str:
+    """The approach a user would write first: folium Choropleth with geometry inlined.
+
+    Used only by the benchmark as baseline A; it loads its JS/CSS from CDNs.
+    """
+    import pandas as pd
+    m = folium.Map(location=[51.45, 7.6], zoom_start=8)
+    df = pd.DataFrame({"ags": list(figures), "anteil": list(figures.values())})
+    folium.Choropleth(geo_data=geojson, data=df, columns=["ags", "anteil"],
+                      key_on="feature.properties.ags", fill_color="YlGnBu",
+                      nan_fill_color=NO_DATA_COLOUR, legend_name="Umsetzungsgrad").add_to(m)
+    return m.get_root().render()

@@ -1,0 +1,255 @@
+/* ozgmap: the map's behaviour. Geometry is fetched once; a filter change fetches only the
+   figures (/api/umsetzung) and restyles. Every name from the data is put into the page with
+   textContent, never as HTML. The whole view state lives in the URL (permalink, back/forward). */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("ozgmap-config").textContent);
+  var map = window[cfg.map];
+  if (!map) { return; }
+  var FILTERS = ["themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt"];
+  var DEFAULTS = { status: "umgesetzt", ansicht: "einwohner" };
+  var form = document.getElementById("filters");
+  var statusEl = document.getElementById("map-status");
+  var detail = document.getElementById("detail");
+  var figures = {};
+  var layers = {};
+  var gemeindeLayer = null, kreisLayer = null;
+  var state = readUrl();
+
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(cfg.attribution);
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) { Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); }); }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function readUrl() {
+    var p = new URLSearchParams(window.location.search), s = {};
+    FILTERS.concat(["gebiet"]).forEach(function (k) { if (p.get(k)) { s[k] = p.get(k); } });
+    return s;
+  }
+
+  function query(s, withGebiet) {
+    var p = new URLSearchParams();
+    FILTERS.forEach(function (k) {
+      if (s[k] && s[k] !== DEFAULTS[k]) { p.set(k, s[k]); }
+    });
+    if (withGebiet && s.gebiet) { p.set("gebiet", s.gebiet); }
+    var q = p.toString();
+    return q ? "?" + q : "";
+  }
+
+  function formState() {
+    var s = {};
+    var fd = new FormData(form);
+    FILTERS.forEach(function (k) { var v = fd.get(k); if (v) { s[k] = String(v).trim(); } });
+    return s;
+  }
+
+  function syncForm(s) {
+    FILTERS.forEach(function (k) {
+      var inputs = form.querySelectorAll('[name="' + k + '"]');
+      inputs.forEach(function (i) {
+        if (i.type === "radio") { i.checked = (i.value === (s[k] || DEFAULTS[k])); }
+        else if (i.type === "checkbox") { i.checked = !!s[k] && s[k] !== "0"; }
+        else { i.value = s[k] || (k === "status" ? DEFAULTS.status : ""); }
+      });
+    });
+  }
+
+  function colour(share) {
+    if (share === null || share === undefined) { return cfg.no_data; }
+    for (var i = 0; i < cfg.legend.length; i++) {
+      if (share < cfg.legend[i].max || i === cfg.legend.length - 1) { return cfg.legend[i].colour; }
+    }
+    return cfg.legend[cfg.legend.length - 1].colour;
+  }
+
+  function inScope(props) { return !state.kreis || props.kreis_ags === state.kreis; }
+
+  function style(feature) {
+    var p = feature.properties;
+    if (!inScope(p)) {
+      return { fillColor: "#ffffff", fillOpacity: 0.6, color: "#bbbbbb", weight: 0.5 };
+    }
+    var f = figures[p.ags];
+    return { fillColor: colour(f ? f.anteil : null), fillOpacity: 0.9, color: "#ffffff",
+             weight: 0.7 };
+  }
+
+  function pct(v) { return v === null || v === undefined ? "keine Daten" : Math.round(v * 100) + " %"; }
+
+  function tooltip(layer) {
+    var p = layer.feature.properties, f = figures[p.ags];
+    var box = el("div", { "class": "tt" });
+    box.appendChild(el("strong", null, p.name));
+    box.appendChild(el("div", null, (f ? f.kreis : "") + " · AGS " + p.ags));
+    box.appendChild(el("div", null, f && f.online !== null
+      ? pct(f.anteil) + " (" + f.online + " von " + f.leistungen_im_filter + ")" : "keine Daten"));
+    return box;
+  }
+
+  function restyle() {
+    if (!gemeindeLayer) { return; }
+    gemeindeLayer.setStyle(style);
+    var shown = 0, nodata = 0;
+    Object.keys(figures).forEach(function (a) { shown++; if (figures[a].anteil === null) { nodata++; } });
+    statusEl.textContent = shown + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
+    if (kreisLayer) { kreisLayer.bringToFront(); }
+  }
+
+  function loadFigures() {
+    statusEl.textContent = "Daten werden geladen …";
+    return fetch(cfg.api + query(state, false), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+      .then(function (res) {
+        if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
+        figures = {};
+        res.j.gebiete.forEach(function (g) { figures[g.ags] = g; });
+        restyle();
+      })
+      .catch(function (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; });
+  }
+
+  function zoomToScope() {
+    if (!gemeindeLayer) { return; }
+    if (state.kreis && kreisLayer) {
+      kreisLayer.eachLayer(function (l) {
+        if (l.feature.properties.ags === state.kreis) { map.fitBounds(l.getBounds(), { padding: [10, 10] }); }
+      });
+    } else {
+      map.fitBounds(gemeindeLayer.getBounds());
+    }
+  }
+
+  function renderBody(b) {
+    detail.textContent = "";
+    var h = el("h2", { id: "detail-title", tabindex: "-1" }, b.name + " ");
+    var sub = el("span", { "class": "sub" }, b.bez + (b.kreis && b.ebene === "gemeinde" ? ", " + b.kreis : ""));
+    h.appendChild(sub);
+    detail.appendChild(h);
+    detail.appendChild(el("p", null, b.anzahl + " Angebote " + (b.ansicht === "eigene"
+      ? "der Gemeinde selbst" : "für die Einwohner (Gemeinde, Kreis, Land, Bund)") + " im gewählten Filter."));
+    var links = el("p", { "class": "detail-links" });
+    var nb = el("a", { href: "/nachbarn?ags=" + encodeURIComponent(b.ags) }, "Nachbarn vergleichen");
+    links.appendChild(nb);
+    detail.appendChild(links);
+    if (!b.themenfelder.length) { detail.appendChild(el("p", null, "Keine Angebote im gewählten Filter.")); }
+    b.themenfelder.forEach(function (tf, i) {
+      var d = el("details", { "class": "tf" });
+      if (i === 0) { d.open = true; }
+      d.appendChild(el("summary", null, tf.name + " (" + tf.leistungen.length + ")"));
+      var ul = el("ul", { "class": "offers" });
+      tf.leistungen.forEach(function (o) {
+        var li = el("li");
+        if (o.url && /^https?:\/\//i.test(o.url)) {
+          var a = el("a", { href: o.url, target: "_blank", rel: "noopener noreferrer" }, o.leistung);
+          li.appendChild(a);
+        } else { li.appendChild(document.createTextNode(o.leistung)); }
+        var meta = o.anbieter + (o.anbieter !== "Gemeinde" ? ": " + o.anbieter_name : "") + " · " + o.status;
+        if (o.reifegrad !== null) { meta += " · Reifegrad " + o.reifegrad; }
+        if (o.seit) { meta += " · seit " + o.seit; }
+        if (o.stelle) { meta += " · zuständig: " + o.stelle; }
+        li.appendChild(el("span", { "class": "meta" }, meta));
+        li.appendChild(el("span", { "class": "source" + (o.beispieldaten ? " sample" : "") }, "Quelle: " + o.quelle));
+        ul.appendChild(li);
+      });
+      d.appendChild(ul);
+      detail.appendChild(d);
+    });
+  }
+
+  function selectBody(ags, focus) {
+    if (!ags) { return Promise.resolve(); }
+    return fetch(cfg.body_api + encodeURIComponent(ags) + query(state, false), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+      .then(function (res) {
+        if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
+        renderBody(res.j);
+        Object.keys(layers).forEach(function (a) {
+          if (a === ags) { layers[a].setStyle({ color: "#000000", weight: 3 }); layers[a].bringToFront(); }
+        });
+        if (focus) { document.getElementById("detail-title").focus(); }
+      })
+      .catch(function (e) { detail.textContent = "Details konnten nicht geladen werden: " + e.message; });
+  }
+
+  function apply(push) {
+    var url = window.location.pathname + query(state, true);
+    if (push) { window.history.pushState(state, "", url); }
+    syncForm(state);
+    var p = loadFigures().then(function () { return selectBody(state.gebiet, false); });
+    zoomToScope();
+    return p;
+  }
+
+  function onFilterChange() {
+    var s = formState();
+    s.gebiet = state.gebiet;
+    var kreisChanged = s.kreis !== state.kreis;
+    state = s;
+    apply(true);
+    if (kreisChanged) { zoomToScope(); }
+  }
+
+  form.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.name === "leistung") {
+      var v = ev.target.value.trim();
+      if (v && !/^\d+$/.test(v)) { return; }  // still typing a name: wait for a choice
+    }
+    onFilterChange();
+  });
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
+  window.addEventListener("popstate", function () { state = readUrl(); apply(false); });
+
+  var search = document.getElementById("search");
+  var searchMsg = document.getElementById("search-msg");
+  search.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = document.getElementById("q").value.trim().toLowerCase();
+    if (!q) { return; }
+    var hits = cfg.gemeinden.filter(function (g) { return g[0] === q || g[1].toLowerCase() === q; });
+    if (!hits.length) { hits = cfg.gemeinden.filter(function (g) { return g[1].toLowerCase().indexOf(q) >= 0; }); }
+    if (hits.length === 1) {
+      var ags = hits[0][0];
+      searchMsg.textContent = hits[0][1] + " gefunden.";
+      if (state.kreis && ags.slice(0, 5) !== state.kreis) { state.kreis = undefined; syncForm(state); }
+      state.gebiet = ags;
+      apply(true);
+      if (layers[ags]) { map.fitBounds(layers[ags].getBounds(), { maxZoom: 11 }); }
+      selectBody(ags, true);
+    } else if (hits.length > 1) {
+      searchMsg.textContent = hits.length + " Treffer: " + hits.slice(0, 8).map(function (g) { return g[1]; }).join(", ") + (hits.length > 8 ? " …" : "") + ". Bitte genauer.";
+    } else {
+      searchMsg.textContent = "Keine Gemeinde gefunden.";
+    }
+  });
+
+  Promise.all([fetch(cfg.geometry.gemeinden).then(function (r) { return r.json(); }),
+               fetch(cfg.geometry.kreise).then(function (r) { return r.json(); })])
+    .then(function (geo) {
+      gemeindeLayer = L.geoJSON(geo[0], {
+        style: style,
+        onEachFeature: function (feature, layer) {
+          layers[feature.properties.ags] = layer;
+          layer.bindTooltip(function () { return tooltip(layer); }, { sticky: true });
+          layer.on("click", function () {
+            if (!inScope(feature.properties)) { return; }
+            state.gebiet = feature.properties.ags;
+            window.history.pushState(state, "", window.location.pathname + query(state, true));
+            restyle();
+            selectBody(state.gebiet, false);
+          });
+        }
+      }).addTo(map);
+      kreisLayer = L.geoJSON(geo[1], { interactive: false,
+        style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } }).addTo(map);
+      map.getContainer().setAttribute("aria-label", "Karte: Gemeinden in NRW nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
+      apply(false);
+      zoomToScope();
+    })
+    .catch(function (e) { statusEl.textContent = "Karte konnte nicht geladen werden: " + e.message; });
+})();

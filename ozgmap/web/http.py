@@ -1,0 +1,136 @@
+"""HTTP manners shared by every route: errors, security headers, ETag, gzip."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+from collections import OrderedDict
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .params import BadParameter
+
+COMPRESSIBLE = {"text/html", "text/css", "text/csv", "text/plain", "application/json",
+                "application/geo+json", "application/javascript", "text/javascript",
+                "image/svg+xml"}
+_GZIP_CACHE: "OrderedDict[str, bytes]" = OrderedDict()
+_GZIP_CACHE_MAX = 64
+
+MESSAGES = {
+    400: "Ungültige Anfrage.",
+    404: "Diese Seite oder dieses Gebiet gibt es nicht.",
+    405: "Diese Methode ist hier nicht erlaubt.",
+    413: "Die gesendeten Daten sind zu groß.",
+    415: "Dieser Inhaltstyp wird nicht unterstützt.",
+    422: "Die Daten konnten nicht verarbeitet werden.",
+    500: "Interner Fehler. Bitte später erneut versuchen.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/ogc")) or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status: int, message: str, parameter: str | None = None) -> Response:
+    """A JSON error for API clients, a calm German HTML page for people."""
+    if wants_json():
+        body = {"error": {"status": status, "message": message}}
+        if parameter:
+            body["error"]["parameter"] = parameter
+        resp = jsonify(body)
+    else:
+        resp = Response(render_template("error.html", status=status, message=message,
+                                        parameter=parameter), mimetype="text/html")
+    resp.status_code = status
+    return resp
+
+
+def register_http(app: Flask) -> None:
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.errorhandler(BadParameter)
+    def _bad_param(exc: BadParameter):
+        return error_response(400, exc.message, exc.parameter)
+
+    @app.errorhandler(LookupError)
+    def _not_found(exc: LookupError):
+        return error_response(404, str(exc.args[0]) if exc.args else MESSAGES[404])
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        msg = MESSAGES.get(exc.code or 500, exc.name)
+        resp = error_response(exc.code or 500, msg)
+        if exc.code == 405 and exc.valid_methods:
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        current_app.logger.exception("Unerwarteter Fehler bei %s", request.path)
+        return error_response(500, MESSAGES[500])
+
+    @app.after_request
+    def _finish(resp: Response) -> Response:
+        _security_headers(resp)
+        if request.method in ("GET", "HEAD") and resp.status_code == 200:
+            _conditional_and_gzip(resp)
+        return resp
+
+
+def _security_headers(resp: Response) -> None:
+    nonce = getattr(g, "csp_nonce", "")
+    tiles = current_app.config.get("OZGMAP_TILES", "")
+    img_src = "'self' data:"
+    if tiles.startswith("https://") or tiles.startswith("http://"):
+        img_src += " " + "/".join(tiles.split("/", 3)[:3])
+    framers = "'self'"
+    if request.path == "/embed":
+        allowed = current_app.config.get("OZGMAP_FRAME_ANCESTORS", "*").strip() or "*"
+        framers = allowed
+    resp.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+        f"style-src 'self' 'nonce-{nonce}'; img-src {img_src}; connect-src 'self'; "
+        f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {framers}")
+    if request.path != "/embed":
+        resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    resp.headers["Permissions-Policy"] = "geolocation=(), camera=(), microphone=()"
+    resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+
+
+def _conditional_and_gzip(resp: Response) -> None:
+    """ETag from the body, 304 on a match, gzip when the client asks for it."""
+    if resp.direct_passthrough:  # static files: read them once into memory
+        resp.direct_passthrough = False
+    body = resp.get_data()
+    etag = resp.get_etag()[0] or hashlib.sha1(body).hexdigest()[:20]
+    resp.set_etag(etag)
+    resp.vary.add("Accept-Encoding")
+    if not resp.last_modified and getattr(g, "last_modified", None):
+        resp.last_modified = g.last_modified
+    candidates = {t.strip().strip('"').removeprefix("W/").strip('"').removesuffix("-gz")
+                  for t in request.headers.get("If-None-Match", "").split(",") if t.strip()}
+    if etag in candidates:
+        resp.status_code = 304
+        resp.set_data(b"")
+        resp.headers.pop("Content-Length", None)
+        resp.headers.pop("Content-Type", None)
+        return
+    if ("gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024
+            and resp.mimetype in COMPRESSIBLE and "Content-Encoding" not in resp.headers):
+        packed = _GZIP_CACHE.get(etag)
+        if packed is None:
+            packed = gzip.compress(body, compresslevel=6, mtime=0)
+            if resp.mimetype != "text/html":  # pages carry a fresh CSP nonce each time
+                _GZIP_CACHE[etag] = packed
+                if len(_GZIP_CACHE) > _GZIP_CACHE_MAX:
+                    _GZIP_CACHE.popitem(last=False)
+        resp.set_data(packed)
+        resp.headers["Content-Encoding"] = "gzip"
+        resp.set_etag(etag + "-gz")

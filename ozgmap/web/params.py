@@ -1,0 +1,114 @@
+"""URL parameters: one parser for every page and API route, strict and explained in German."""
+from __future__ import annotations
+
+import re
+
+from flask import Request
+
+from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot
+
+MAX_VALUE = 200
+FILTER_PARAMS = ("themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt")
+TRUE, FALSE = {"1", "ja", "true", "on"}, {"0", "nein", "false", "off", ""}
+
+
+class BadParameter(Exception):
+    """A query parameter is malformed, repeated, oversized or unknown (HTTP 400)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+def single_args(req: Request, allowed: tuple[str, ...], strict: bool) -> dict[str, str]:
+    """The query as ``{name: value}``; repeated or oversized values are errors.
+
+    With *strict* (the API), unknown parameters are errors too; pages ignore them so that
+    links with tracking parameters still open.
+    """
+    out: dict[str, str] = {}
+    for name in req.args.keys():
+        values = req.args.getlist(name)
+        if name not in allowed:
+            if strict:
+                raise BadParameter(name, f"Unbekannter Parameter '{name[:40]}'. Erlaubt: "
+                                   + ", ".join(allowed))
+            continue
+        if len(values) > 1:
+            raise BadParameter(name, f"Parameter '{name}' darf nur einmal vorkommen.")
+        if len(values[0]) > MAX_VALUE:
+            raise BadParameter(name, f"Wert von '{name}' ist zu lang (höchstens {MAX_VALUE} "
+                               "Zeichen).")
+        out[name] = values[0].strip()
+    return out
+
+
+def parse_filter(args: dict[str, str], snap: Snapshot) -> Filter:
+    """Validate the filter parameters against the catalogue and the bodies."""
+    themenfeld = None
+    if args.get("themenfeld"):
+        v = args["themenfeld"]
+        if not v.isdigit() or int(v) not in snap.themenfeld_names:
+            raise BadParameter("themenfeld", f"Unbekanntes Themenfeld '{v[:40]}'. Erwartet "
+                               "wird die Nummer eines der 14 Themenfelder (1–14).")
+        themenfeld = int(v)
+    leistung = args.get("leistung") or None
+    if leistung is not None:
+        if not re.fullmatch(r"\d{1,8}", leistung):
+            raise BadParameter("leistung", "Leistung muss eine OZG-ID sein (Ziffern, z. B. "
+                               "10110).")
+        if leistung not in snap.leistungen:
+            raise BadParameter("leistung", f"Unbekannte OZG-Leistung '{leistung}'.")
+    kreis = args.get("kreis") or None
+    if kreis is not None:
+        if not re.fullmatch(r"\d{5}", kreis):
+            raise BadParameter("kreis", "Kreis muss ein 5-stelliger Kreisschlüssel sein "
+                               "(z. B. 05570).")
+        if snap.gebiete.get(kreis, {}).get("ebene") != "kreis":
+            raise BadParameter("kreis", f"Unbekannter Kreis '{kreis}'.")
+    status = args.get("status") or "umgesetzt"
+    if status not in STATUS_ORDER:
+        raise BadParameter("status", f"Unbekannter Status '{status[:40]}'. Erlaubt: "
+                           + ", ".join(STATUS_ORDER))
+    ansicht = args.get("ansicht") or "einwohner"
+    if ansicht not in VIEWS:
+        raise BadParameter("ansicht", "Ansicht muss 'einwohner' oder 'eigene' sein.")
+    nur_echt = args.get("nur_echt", "").lower()
+    if nur_echt not in TRUE | FALSE:
+        raise BadParameter("nur_echt", "nur_echt muss 1 oder 0 sein.")
+    return Filter(themenfeld=themenfeld, leistung=leistung, kreis=kreis, status=status,
+                  ansicht=ansicht, nur_echt=nur_echt in TRUE)
+
+
+def filter_query(f: Filter, **override) -> dict[str, str]:
+    """The non-default parameters of *f* (for permalinks and links between views)."""
+    out = {"themenfeld": f.themenfeld, "leistung": f.leistung, "kreis": f.kreis,
+           "status": None if f.status == "umgesetzt" else f.status,
+           "ansicht": None if f.ansicht == "einwohner" else f.ansicht,
+           "nur_echt": "1" if f.nur_echt else None}
+    out.update(override)
+    return {k: str(v) for k, v in out.items() if v not in (None, "")}
+
+
+def parse_ags(value: str, snap: Snapshot) -> str:
+    """A body key from a path: 8 (Gemeinde), 5 (Kreis) or 2 (Land/Bund) digits.
+
+    Malformed keys raise :class:`BadParameter`; unknown ones ``LookupError`` (HTTP 404).
+    """
+    if not re.fullmatch(r"\d{2}|\d{5}|\d{8}", value or ""):
+        raise BadParameter("ags", "AGS muss 8 (Gemeinde), 5 (Kreis) oder 2 (Land) Ziffern "
+                           "haben.")
+    if value not in snap.gebiete:
+        raise LookupError(f"Kein Gebiet mit AGS {value}.")
+    return value
+
+
+def read_filter(strict: bool, extra: tuple[str, ...] = ()) -> tuple[Snapshot, Filter, dict]:
+    """(snapshot, filter, raw args) of the current request; raises :class:`BadParameter`."""
+    from flask import request
+
+    from .. import services
+    snap = services().coverage.snapshot()
+    args = single_args(request, FILTER_PARAMS + extra, strict)
+    return snap, parse_filter(args, snap), args
