@@ -172,12 +172,10 @@ def _figures(s: Snapshot, f: Filter) -> list[dict]:
             "leistungen_im_filter": total,
             "online": len(online) if has else None,
             "anteil": (round(len(online) / total, 4) if total else 0.0) if has else None,
-            "eigene": len(by_level.get("gemeinde", ())) if has else None,
-            "vom_kreis": len(by_level.get("kreis", ()) - by_level.get("gemeinde", set()))
-            if has else None,
-            "vom_land_bund": len((by_level.get("land", set()) | by_level.get("bund", set()))
-                                 - by_level.get("gemeinde", set())
-                                 - by_level.get("kreis", set())) if has else None,
+            "eigene": len(by_level["gemeinde"]) if has else None,
+            "vom_kreis": len(by_level["kreis"] - by_level["gemeinde"]) if has else None,
+            "vom_land_bund": len((by_level["land"] | by_level["bund"]) - by_level["gemeinde"]
+                                 - by_level["kreis"]) if has else None,
         })
     return out
 

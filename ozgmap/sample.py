@@ -43,15 +43,15 @@ def generate(gebiete: list[dict], leistungen: list[dict], seed: int = SEED,
     rng = random.Random(seed)
     kommunal = sorted(lst["ozg_id"] for lst in leistungen if lst["kommunal"])
     andere = sorted(lst["ozg_id"] for lst in leistungen if not lst["kommunal"])
-    popularity = {o: rng.betavariate(1.2, 2.5) for o in kommunal}
-    kreis_level = {g["ags"]: rng.uniform(0.25, 0.9) for g in gebiete if g["ebene"] == "kreis"}
+    popularity = {o: rng.betavariate(1.6, 1.6) for o in kommunal}
+    kreis_level = {g["ags"]: rng.uniform(0.15, 1.0) for g in gebiete if g["ebene"] == "kreis"}
     out: list[dict] = []
     for g in sorted(gebiete, key=lambda g: g["ags"]):
         if g["ebene"] == "gemeinde":
             level = min(1.0, max(0.05, kreis_level.get(g["kreis_ags"], 0.5)
-                                 * rng.uniform(0.4, 1.3)))
+                                 * rng.uniform(0.3, 1.5)))
             for o in kommunal:
-                if rng.random() < level * popularity[o] * 1.4:
+                if rng.random() < level * popularity[o] * 1.5:
                     out.append(_record(rng, g["ags"], o, ""))
         elif g["ebene"] == "kreis" and g["bez"] == "Kreis":
             for o in kommunal:

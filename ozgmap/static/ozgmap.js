@@ -116,6 +116,7 @@
 
   function zoomToScope() {
     if (!gemeindeLayer) { return; }
+    map.invalidateSize();
     if (state.kreis && kreisLayer) {
       kreisLayer.eachLayer(function (l) {
         if (l.feature.properties.ags === state.kreis) { map.fitBounds(l.getBounds(), { padding: [10, 10] }); }
