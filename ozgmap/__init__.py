@@ -16,8 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    from .cli import register_commands
     from .web import register
     register(app)
+    register_commands(app)
     return app
 
 

@@ -151,3 +151,9 @@ def import_command(file: Path | None, ars: str | None, dry_run: bool,
         _say(f"Probelauf ohne Fehler, nichts geschrieben. Würde importieren: {counts}")
     else:
         _say(f"Importiert: {counts}")
+
+
+def register_commands(app) -> None:
+    """Make the commands available on ``app.cli`` too (``flask --app ozgmap``, test runner)."""
+    for cmd in (init_command, import_command, serve_command):
+        app.cli.add_command(cmd)
