@@ -133,6 +133,14 @@ class Boundaries:
             self._cache[key] = (self.source_dir / f"{area}_{level}.geojson").read_bytes()
         return self._cache[key]
 
+    def features(self, level: str) -> dict[str, dict]:
+        """AGS -> GeoJSON feature of the shipped file (rounded coordinates), parsed once."""
+        key = ("features", level)
+        if key not in self._cache:
+            data = json.loads(self.geojson_bytes(level))
+            self._cache[key] = {f["properties"]["ags"]: f for f in data["features"]}
+        return self._cache[key]
+
     @cached_property
     def metric_gemeinden(self) -> gpd.GeoDataFrame:
         return self.gemeinden.to_crs(METRIC_CRS)
@@ -168,10 +176,12 @@ class Boundaries:
                 out[ags[j]].add(ags[i])
         return {a: frozenset(n) for a, n in out.items()}
 
-    def rings(self, ags: str, max_ring: int = 3) -> dict[str, int]:
-        """Neighbour ring of every Gemeinde up to *max_ring* (1 = shares a border with *ags*)."""
-        seen = {ags: 0}
-        frontier = [ags]
+    def rings(self, origin: str | Iterable[str], max_ring: int = 3) -> dict[str, int]:
+        """Neighbour ring of every Gemeinde up to *max_ring* around one Gemeinde or a set
+        of them (1 = shares a border with the origin)."""
+        start = {origin} if isinstance(origin, str) else set(origin)
+        seen = dict.fromkeys(start, 0)
+        frontier = list(start)
         for ring in range(1, max_ring + 1):
             nxt = []
             for a in frontier:
@@ -180,17 +190,27 @@ class Boundaries:
                         seen[n] = ring
                         nxt.append(n)
             frontier = nxt
-        seen.pop(ags)
-        return seen
+        return {a: r for a, r in seen.items() if a not in start}
 
-    def distances_km(self, ags: str, others: Iterable[str]) -> dict[str, float]:
-        """Straight-line distance in km between representative points (EPSG:25832)."""
-        x0, y0 = self.centroids_m[ags]
+    def point_m(self, ags: str) -> tuple[float, float]:
+        """Representative point of a Gemeinde or (as the mean of its Gemeinden) a Kreis."""
+        if ags in self.centroids_m:
+            return self.centroids_m[ags]
+        pts = [p for a, p in self.centroids_m.items() if a[:5] == ags]
+        if not pts:
+            raise KeyError(ags)
+        return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+
+    def distances_km(self, origin: str, others: Iterable[str]) -> dict[str, float]:
+        """Straight-line km between representative points (EPSG:25832), Gemeinde or Kreis."""
+        x0, y0 = self.point_m(origin)
         out = {}
         for o in others:
-            if o in self.centroids_m:
-                x, y = self.centroids_m[o]
-                out[o] = float(np.hypot(x - x0, y - y0) / 1000.0)
+            try:
+                x, y = self.point_m(o)
+            except KeyError:
+                continue
+            out[o] = float(np.hypot(x - x0, y - y0) / 1000.0)
         return out
 
     def bounds(self, kreis_ags: str | None = None) -> list[list[float]]:

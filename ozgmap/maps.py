@@ -101,3 +101,41 @@ def naive_choropleth(geojson: dict, figures: dict[str, float | None]) -> str:
                       key_on="feature.properties.ags", fill_color="YlGnBu",
                       nan_fill_color=NO_DATA_COLOUR, legend_name="Umsetzungsgrad").add_to(m)
     return m.get_root().render()
+
+
+HIGHLIGHT = "#2c7fb8"
+OWN_OUTLINE = "#d7301f"
+
+
+def neighbour_map(features: list[dict], origin: str, with_solution: set[str],
+                  bounds: list[list[float]], tiles: str = "", tiles_attribution: str = ""
+                  ) -> MapParts:
+    """A small map around *origin*: its outline in red, bodies with a solution highlighted.
+
+    *features* are GeoJSON features (Gemeinden near the origin) with ``ags`` and ``name``;
+    names are HTML-escaped here because folium's tooltip inserts them as HTML.
+    """
+    import html
+    m = base_map(bounds, tiles, tiles_attribution, map_id="nachbarn")
+    safe = [{"type": "Feature", "geometry": ft["geometry"],
+             "properties": {"ags": ft["properties"]["ags"],
+                            "name": html.escape(ft["properties"]["name"]),
+                            "hat": "Lösung vorhanden" if ft["properties"]["ags"] in with_solution
+                            else ("eigene Gemeinde" if ft["properties"]["ags"] == origin
+                                  else "keine Lösung erfasst")}}
+            for ft in features]
+
+    def style(ft):
+        a = ft["properties"]["ags"]
+        if a == origin:
+            return {"fillColor": "#ffffff", "fillOpacity": 0.3, "color": OWN_OUTLINE,
+                    "weight": 4}
+        if a in with_solution:
+            return {"fillColor": HIGHLIGHT, "fillOpacity": 0.75, "color": "#ffffff",
+                    "weight": 1}
+        return {"fillColor": "#eeeeee", "fillOpacity": 0.6, "color": "#999999", "weight": 0.7}
+    folium.GeoJson({"type": "FeatureCollection", "features": safe}, name="Gemeinden",
+                   style_function=style,
+                   tooltip=folium.GeoJsonTooltip(fields=["name", "hat"],
+                                                 aliases=["", ""], labels=False)).add_to(m)
+    return render_parts(m)

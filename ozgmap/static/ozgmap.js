@@ -50,6 +50,7 @@
   }
 
   function syncForm(s) {
+    if (!form) { return; }
     FILTERS.forEach(function (k) {
       var inputs = form.querySelectorAll('[name="' + k + '"]');
       inputs.forEach(function (i) {
@@ -196,14 +197,14 @@
     if (kreisChanged) { zoomToScope(); }
   }
 
-  form.addEventListener("change", function (ev) {
+  if (form) form.addEventListener("change", function (ev) {
     if (ev.target && ev.target.name === "leistung") {
       var v = ev.target.value.trim();
       if (v && !/^\d+$/.test(v)) { return; }  // still typing a name: wait for a choice
     }
     onFilterChange();
   });
-  form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
+  if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
   window.addEventListener("popstate", function () { state = readUrl(); apply(false); });
 
   var search = document.getElementById("search");

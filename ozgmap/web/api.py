@@ -108,13 +108,10 @@ def gebiete():
 
     def build(_s) -> bytes:
         by_ags = {r["ags"]: r for r in cov.figures(f)}
-        geo = json.loads(services().boundaries.geojson_bytes("gemeinden"))
-        feats = []
-        for feat in geo["features"]:
-            fig = by_ags.get(feat["properties"]["ags"])
-            if fig is not None:
-                feats.append({"type": "Feature", "id": feat["id"], "properties": fig,
-                              "geometry": feat["geometry"]})
+        feats = [{"type": "Feature", "id": ags, "properties": by_ags[ags],
+                  "geometry": feat["geometry"]}
+                 for ags, feat in services().boundaries.features("gemeinden").items()
+                 if ags in by_ags]
         return json.dumps({"type": "FeatureCollection", **_meta(snap, f), "features": feats},
                           ensure_ascii=False, separators=(",", ":")).encode()
     return _data(snap, cov.cached(("gebiete.geojson",) + f.key(), build),
@@ -148,3 +145,59 @@ def tabelle_json():
     t = table(services().coverage, f)
     return _data(snap, {**_meta(snap, f), "themenfelder": t["themenfelder"],
                         "gebiete": t["rows"]})
+
+
+def nachbarn_data(p: dict) -> dict:
+    """Bodies near ``p['ags']`` that offer what was asked (shared by page and API)."""
+    from ..coverage import neighbours_with, target_leistungen
+    snap, f = p["snap"], p["f"]
+    wanted = target_leistungen(snap, f.leistung, p["lage"], f.themenfeld)
+    rows = neighbours_with(snap, services().boundaries, p["ags"], wanted, f) \
+        if p["asked"] else []
+    own = {r["ozg_id"] for r in snap.body_records(p["ags"], f)} & wanted
+    return {"ags": p["ags"], "name": snap.gebiete[p["ags"]]["name"],
+            "gefragt": {"leistung": f.leistung, "lage": p["lage"],
+                        "themenfeld": f.themenfeld, "anzahl_leistungen": len(wanted)},
+            "eigene_angebote": sorted(own), "treffer": rows}
+
+
+NACHBARN_CSV = ["ags", "name", "ebene", "kreis", "ring", "entfernung_km", "ozg_id",
+                "leistung", "url", "status", "seit", "quelle"]
+
+
+@bp.get("/nachbarn")
+def nachbarn():
+    """Who near a Gemeinde or Kreis already offers a Leistung, Lage or Themenfeld online."""
+    from .params import read_nachbarn
+    p = read_nachbarn(strict=True, extra=("format",))
+    if not p["asked"]:
+        raise BadParameter("leistung", "Bitte leistung, lage oder themenfeld angeben.")
+    data = nachbarn_data(p)
+    if p["args"].get("format", "json") == "csv":
+        return csv_response(NACHBARN_CSV, [
+            [t["ags"], t["name"], t["ebene"], t["kreis"], t["ring"], t["entfernung_km"],
+             o["ozg_id"], o["leistung"], o["url"], o["status"], o["seit"], o["quelle"]]
+            for t in data["treffer"] for o in t["angebote"]], f"nachbarn-{p['ags']}.csv")
+    if p["args"].get("format", "json") != "json":
+        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    return _data(p["snap"], {**data, **_meta(p["snap"], p["f"])})
+
+
+@bp.get("/luecken")
+def luecken():
+    """Leistungen at least ``min`` direct neighbours offer but the Gemeinde does not."""
+    from ..coverage import gaps
+    from .params import read_nachbarn
+    p = read_nachbarn(strict=True, extra=("format",))
+    data = gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"])
+    if p["args"].get("format", "json") == "csv":
+        return csv_response(
+            ["ozg_id", "leistung", "themenfeld", "anzahl_nachbarn", "von_nachbarn",
+             "nachbarn", "kreis_bietet_an"],
+            [[i["ozg_id"], i["leistung"], i["themenfeld"], i["anzahl_nachbarn"],
+              i["von_nachbarn"], "; ".join(n["name"] for n in i["nachbarn"]),
+              "ja" if i["kreis_bietet_an"] else "nein"] for i in data["luecken"]],
+            f"luecken-{p['ags']}.csv")
+    if p["args"].get("format", "json") != "json":
+        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    return _data(p["snap"], {**data, **_meta(p["snap"], p["f"])})

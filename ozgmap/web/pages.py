@@ -167,3 +167,64 @@ def vorlage():
 @bp.app_context_processor
 def _globals():
     return {"csp_nonce": getattr(g, "csp_nonce", ""), "FILTER_PARAMS": FILTER_PARAMS}
+
+
+@bp.get("/nachbarn")
+def nachbarn():
+    """For coordinators: who near us already offers it, and what our neighbours have that we
+    lack (Nachnutzung, "Einer für Alle")."""
+    from .api import nachbarn_data
+    from ..coverage import gaps
+    from .params import read_nachbarn
+    snap = services().coverage.snapshot()
+    if not request.args.get("ags"):
+        return render_template("nachbarn.html", data=None, gap=None, nmap=None, p=None,
+                               **page_context(snap, Filter()))
+    p = read_nachbarn(strict=False)
+    f = p["f"]
+    data = nachbarn_data(p)
+    gap = gaps(snap, services().boundaries, p["ags"], p["min"], f)
+    nmap = _neighbour_map(snap, p["ags"], data["treffer"]) if data["treffer"] or \
+        not p["asked"] else _neighbour_map(snap, p["ags"], [])
+    return render_template("nachbarn.html", data=data, gap=gap, p=p,
+                           nmap=nmap, map_head=with_nonce(nmap.head),
+                           lagen=sorted(snap.lagen.values(), key=lambda r: r["name"]),
+                           **page_context(snap, f))
+
+
+def _neighbour_map(snap: Snapshot, ags: str, treffer: list[dict]) -> maps.MapParts:
+    """Map around the origin: rings 1–2 and every Gemeinde with a solution in the list."""
+    b = services().boundaries
+    origin = [g["ags"] for g in snap.gemeinden if g["ags"] == ags or g["kreis_ags"] == ags]
+    solution = set()
+    for t in treffer:
+        if t["ebene"] == "kreis":
+            solution |= {g["ags"] for g in snap.gemeinden if g["kreis_ags"] == t["ags"]}
+        else:
+            solution.add(t["ags"])
+    show = set(origin) | set(b.rings(set(origin), max_ring=2)) | solution
+    all_features = b.features("gemeinden")
+    features = [all_features[a] for a in sorted(show)]
+    minx, miny, maxx, maxy = b.gemeinden[b.gemeinden.ags.isin(show)].total_bounds
+    conf = current_app.config
+    parts = maps.neighbour_map(features, ags if len(ags) == 8 else "", solution,
+                               [[miny, minx], [maxy, maxx]], conf["OZGMAP_TILES"],
+                               conf["OZGMAP_TILES_ATTRIBUTION"])
+    return parts
+
+
+@bp.get("/embed")
+def embed():
+    """The map with minimal chrome for an iframe on a Kreis website."""
+    return _map_page("embed.html", embed=True)
+
+
+@bp.get("/einbetten")
+def einbetten():
+    """For web editors: pick Kreis and filters, preview, copy the iframe snippet."""
+    snap, f, _ = read_filter(strict=False)
+    q = filter_query(f)
+    src = url_for("pages.embed", _external=True, **q)
+    title = "OZG-Landkarte" + (f": {snap.gebiete[f.kreis]['name']}" if f.kreis else " NRW")
+    return render_template("einbetten.html", src=src, title=title,
+                           preview=url_for("pages.embed", **q), **page_context(snap, f))

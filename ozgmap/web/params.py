@@ -112,3 +112,33 @@ def read_filter(strict: bool, extra: tuple[str, ...] = ()) -> tuple[Snapshot, Fi
     snap = services().coverage.snapshot()
     args = single_args(request, FILTER_PARAMS + extra, strict)
     return snap, parse_filter(args, snap), args
+
+
+NACHBARN_PARAMS = ("ags", "lage", "min")
+
+
+def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
+    """Parameters of the Nachnutzung views: body, what is asked about, minimum count."""
+    snap, f, args = read_filter(strict, NACHBARN_PARAMS + extra)
+    ags = args.get("ags", "")
+    if not ags:
+        raise BadParameter("ags", "Bitte eine Gemeinde oder einen Kreis angeben (ags).")
+    try:
+        ags = parse_ags(ags, snap)
+    except LookupError as exc:
+        raise BadParameter("ags", str(exc)) if not strict else exc
+    if snap.gebiete[ags]["ebene"] not in ("gemeinde", "kreis"):
+        raise BadParameter("ags", "ags muss eine Gemeinde (8 Ziffern) oder ein Kreis "
+                           "(5 Ziffern) sein.")
+    lage = None
+    if args.get("lage"):
+        if not args["lage"].isdigit() or int(args["lage"]) not in snap.lagen:
+            raise BadParameter("lage", f"Unbekannte Lage '{args['lage'][:40]}'.")
+        lage = int(args["lage"])
+    min_n = 2
+    if args.get("min"):
+        if not args["min"].isdigit() or not 1 <= int(args["min"]) <= 50:
+            raise BadParameter("min", "min muss eine Zahl von 1 bis 50 sein.")
+        min_n = int(args["min"])
+    return {"snap": snap, "f": f, "args": args, "ags": ags, "lage": lage, "min": min_n,
+            "asked": bool(f.leistung or lage or f.themenfeld)}
