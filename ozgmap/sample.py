@@ -44,9 +44,10 @@ def generate(gebiete: list[dict], leistungen: list[dict], seed: int = SEED,
     kommunal = sorted(lst["ozg_id"] for lst in leistungen if lst["kommunal"])
     andere = sorted(lst["ozg_id"] for lst in leistungen if not lst["kommunal"])
     popularity = {o: rng.betavariate(1.6, 1.6) for o in kommunal}
+    gebiete = sorted(gebiete, key=lambda g: g["ags"])  # same output whatever the input order
     kreis_level = {g["ags"]: rng.uniform(0.15, 1.0) for g in gebiete if g["ebene"] == "kreis"}
     out: list[dict] = []
-    for g in sorted(gebiete, key=lambda g: g["ags"]):
+    for g in gebiete:
         if g["ebene"] == "gemeinde":
             level = min(1.0, max(0.05, kreis_level.get(g["kreis_ags"], 0.5)
                                  * rng.uniform(0.3, 1.5)))

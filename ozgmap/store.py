@@ -130,7 +130,9 @@ def _engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
         return eng
-    return sa.create_engine(url, pool_pre_ping=True)
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is what we ship
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 class Store:
@@ -270,8 +272,7 @@ class Store:
         now = _now()
         res = WriteResult()
         with self.engine.begin() as conn:
-            current = {tuple(r._mapping[k] for k in KEY_FIELDS): dict(r._mapping)
-                       for r in conn.execute(sa.select(umsetzung))}
+            current = self._current(conn, records, replace_source)
             run_id = conn.execute(import_run.insert().values(
                 datei=datei, format=format, sha256=sha256, von=by, am=now,
                 added=0, updated=0, unchanged=0, deleted=0)).inserted_primary_key[0]
@@ -325,6 +326,19 @@ class Store:
             if inserts or updates or deletes:
                 self._bump(conn)
         return res
+
+    @staticmethod
+    def _current(conn: sa.Connection, records: list[dict], replace_source: str | None
+                 ) -> dict[tuple, dict]:
+        """Stored records that *records* may touch: same bodies, or all of *replace_source*."""
+        ags = sorted({r["ags"] for r in records if r.get("ags") is not None})
+        cond = [umsetzung.c.quelle == replace_source] if replace_source is not None else []
+        for i in range(0, len(ags), 500):
+            cond.append(umsetzung.c.ags.in_(ags[i:i + 500]))
+        if not cond:
+            return {}
+        rows = conn.execute(sa.select(umsetzung).where(sa.or_(*cond)))
+        return {tuple(r._mapping[k] for k in KEY_FIELDS): dict(r._mapping) for r in rows}
 
     def delete(self, keys: list[tuple[str, str, str]], *, by: str) -> WriteResult:
         """Delete the current records with these (ags, ozg_id, leika_key) keys; history kept."""
