@@ -153,7 +153,49 @@ def import_command(file: Path | None, ars: str | None, dry_run: bool,
         _say(f"Importiert: {counts}")
 
 
+@main.group("token")
+def token_group() -> None:
+    """API-Tokens für Datenpflegende verwalten (Schreib-API /api/umsetzungen)."""
+
+
+@token_group.command("create")
+@click.option("--ags", "bereich", multiple=True, required=True, metavar="AGS",
+              help="Gebiet, das der Token schreiben darf (mehrfach möglich): Gemeinde "
+                   "(8 Ziffern), Kreis (5, mit seinen Gemeinden), Land 05, Bund 00.")
+@click.option("--name", default="", help="Wofür/für wen (z. B. 'Kreis Warendorf, Fr. Muster').")
+@with_appcontext
+def token_create(bereich: tuple[str, ...], name: str) -> None:
+    """Neuen Token erzeugen. Er wird nur einmal angezeigt; gespeichert wird nur sein Hash."""
+    store = services().store
+    known = {g["ags"] for g in store.gebiete()}
+    bad = [a for a in bereich if a not in known]
+    if bad:
+        raise click.ClickException(f"--ags: unbekannte AGS: {', '.join(bad)}")
+    tid, token = store.create_token(name or ",".join(bereich), list(bereich), by=whoami())
+    _say(f"Token {tid} für {', '.join(bereich)} (nur jetzt sichtbar):")
+    _say(token)
+
+
+@token_group.command("list")
+@with_appcontext
+def token_list() -> None:
+    """Alle Tokens mit Bereich und Status (ohne den Token selbst)."""
+    for t in services().store.tokens():
+        state = f"widerrufen {t['widerrufen_am']:%d.%m.%Y}" if t["widerrufen_am"] else "aktiv"
+        _say(f"{t['id']:>4}  {state:<22} {t['bereich']:<30} {t['name']}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def token_revoke(token_id: int) -> None:
+    """Token mit dieser Nummer widerrufen."""
+    if not services().store.revoke_token(token_id):
+        raise click.ClickException(f"Kein aktiver Token mit Nummer {token_id}.")
+    _say(f"Token {token_id} widerrufen.")
+
+
 def register_commands(app) -> None:
     """Make the commands available on ``app.cli`` too (``flask --app ozgmap``, test runner)."""
-    for cmd in (init_command, import_command, serve_command):
+    for cmd in (init_command, import_command, serve_command, token_group):
         app.cli.add_command(cmd)

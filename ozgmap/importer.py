@@ -93,7 +93,8 @@ class ImportFailed(Exception):
 
     def __init__(self, issues: list[ImportIssue]):
         self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+        more = f" (und {len(issues) - 1} weitere)" if len(issues) > 1 else ""
+        super().__init__(f"{issues[0]}{more}" if issues else "Import abgelehnt")
 
 
 class DownloadFailed(Exception):
@@ -119,8 +120,9 @@ def german_int(n: int) -> str:
 
 # --- reading -------------------------------------------------------------------------------
 
-def _fail(file: str, message: str, line: int | None = None) -> ImportFailed:
-    return ImportFailed([ImportIssue(file, line, None, None, message)])
+def _fail(file: str, message: str) -> ImportFailed:
+    """A refusal of the whole file (not of one row)."""
+    return ImportFailed([ImportIssue(file, None, None, None, message)])
 
 
 def _cell_text(v) -> str:
@@ -154,6 +156,7 @@ def _row_dict(header: list[str], cells: list[str]) -> dict | None:
 
 
 def _decode(raw: bytes, name: str) -> str:
+    """CSV bytes as text: UTF-8 (BOM optional) or Windows-1252; binary data is refused."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(name, "UTF-16-Text wird nicht unterstützt – bitte als „CSV UTF-8“ oder "
                           "XLSX speichern")
@@ -261,7 +264,7 @@ def read_table(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
                 header, rows = _read_csv(magic + fh.read(), path.name)
     except OSError as exc:
         raise _fail(path.name, f"Datei lässt sich nicht lesen: {exc.strerror or exc}")
-    if not any(header):
+    if not any(header) and not rows:
         raise _fail(path.name, "Datei ist leer – Datei enthält keine Datenzeilen")
     return detect_layout(header, file=path.name), header, rows
 
@@ -386,7 +389,7 @@ def _check_leika(row: _Row, cat: _Catalogue, col: str = "leika_key") -> str | No
     key = row.get(col)
     if not key:
         return ""
-    if not re.fullmatch(r"\d{14}", key):
+    if not re.fullmatch(r"[0-9]{14}", key):
         row.err(col, "LeiKa-Schlüssel muss 14 Ziffern haben")
         return None
     if key not in cat.leika:
@@ -407,7 +410,7 @@ def _own_record(row: _Row, cat: _Catalogue) -> dict:
     ags = row.get("ags")
     if not ags:
         row.err("ags", "Pflichtfeld ist leer")
-    elif not re.fullmatch(r"\d{8}|\d{5}|\d{2}", ags):
+    elif not re.fullmatch(r"[0-9]{8}|[0-9]{5}|[0-9]{2}", ags):
         row.err("ags", "AGS muss 8 (Gemeinde), 5 (Kreis) oder 2 (Land) Ziffern haben")
     elif ags not in cat.gebiete:
         row.err("ags", "AGS unbekannt (kein Gebiet dieses Schlüssels in der Datenbank)")
@@ -438,7 +441,7 @@ def _own_record(row: _Row, cat: _Catalogue) -> dict:
     if quelle.casefold() == SAMPLE_SOURCE.casefold():
         row.err("quelle", f"„{SAMPLE_SOURCE}“ ist für erzeugte Beispieldaten reserviert")
     return {"ags": ags, "ozg_id": ozg_id, "leika_key": leika_key or "", "status": status,
-            "reifegrad": int(reifegrad) if reifegrad.isdigit() else None,
+            "reifegrad": int(reifegrad) if reifegrad in cat.maturities else None,
             "url": _check_url(row, "url"), "seit": _check_date(row, "seit"),
             "flaechendeckung": _check_flaeche(row, "flaechendeckung"),
             "quelle": quelle, "stelle": row.get("stelle")}
@@ -457,7 +460,7 @@ def ars_to_ags(ars: str) -> str:
 
 def _dashboard_record(row: _Row, cat: _Catalogue) -> dict:
     ars, ags = row.get("ars"), ""
-    if not re.fullmatch(r"\d{12}", ars):
+    if not re.fullmatch(r"[0-9]{12}", ars):
         row.err("ars", "ARS (Regionalschlüssel) muss 12 Ziffern haben")
     else:
         ags = ars_to_ags(ars)
@@ -501,7 +504,8 @@ def validate(store: Store, path: Path, *, progress: Progress | None = None
     if not rows:
         raise _fail(path.name, "Datei enthält keine Datenzeilen (nur die Kopfzeile)")
     if progress:
-        progress(f"Prüfe {german_int(len(rows))} Zeilen (Format {layout}) …")
+        progress(f"Prüfe {german_int(len(rows))} {'Zeile' if len(rows) == 1 else 'Zeilen'} "
+                 f"(Format {layout}) …")
     cat = _Catalogue.of(store)
     make = _own_record if layout == "ozgmap" else _dashboard_record
     key_cols = "ags, ozg_id, leika_key" if layout == "ozgmap" else "ars, ozgid, leika_key"
@@ -531,6 +535,37 @@ def validate(store: Store, path: Path, *, progress: Progress | None = None
     return layout, records
 
 
+def validate_rows(store: Store, items: list[dict], *, source: str) -> list[dict]:
+    """Check records given as dicts in ozgmap's own layout (the write API), like file rows.
+
+    Issues name the item's position (1-based) as line. Raises :class:`ImportFailed`.
+    """
+    cat = _Catalogue.of(store)
+    issues: list[ImportIssue] = []
+    records: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for n, item in enumerate(items, start=1):
+        data = {c: "" if item.get(c) is None else str(item[c]).strip() for c in OZGMAP_COLUMNS}
+        row = _Row(source, n, data)
+        unknown = sorted(set(item) - set(OZGMAP_COLUMNS))
+        if unknown:
+            row.issues.append(ImportIssue(source, n, ", ".join(unknown)[:200], None,
+                                          "unbekannte Felder"))
+        rec = _own_record(row, cat)
+        if not row.issues:
+            key = tuple(rec[k] for k in KEY_FIELDS)
+            if key in seen:
+                row.issues.append(ImportIssue(source, n, "ags, ozg_id, leika_key",
+                                              " / ".join(key),
+                                              f"doppelter Eintrag: wie Eintrag {seen[key]}"))
+            seen[key] = n
+            records.append(rec)
+        issues += row.issues
+    if issues:
+        raise ImportFailed(issues)
+    return records
+
+
 def _would_write(store: Store, records: list[dict]) -> tuple[int, int, int]:
     """(added, updated, unchanged) as :meth:`Store.apply` would count them."""
     current = {tuple(r[k] for k in KEY_FIELDS): r for r in store.records()}
@@ -558,7 +593,8 @@ def import_file(store: Store, path: Path, *, by: str, dry_run: bool = False,
         report.added, report.updated, report.unchanged = _would_write(store, records)
         return report
     if progress:
-        progress(f"Schreibe {german_int(len(records))} Datensätze …")
+        progress(f"Schreibe {german_int(len(records))} "
+                 f"{'Datensatz' if len(records) == 1 else 'Datensätze'} …")
     res = store.apply(records, by=by, datei=path.name, format=layout, sha256=sha256_of(path))
     report.added, report.updated, report.unchanged = res.added, res.updated, res.unchanged
     return report
@@ -594,7 +630,7 @@ def fetch_dashboard(url_template: str, ars: str, dest: Path, timeout: float = 60
     ``dashboard-<ARS>.csv`` or ``.xlsx`` by content). Raises :class:`DownloadFailed`.
     """
     ars = (ars or "").strip()
-    if not re.fullmatch(r"\d{12}", ars):
+    if not re.fullmatch(r"[0-9]{12}", ars):
         raise DownloadFailed(f"'{ars}' ist kein Regionalschlüssel: ARS muss 12 Ziffern haben "
                              "(z. B. 055700044044 für Telgte)")
     url = url_template.format(ars=ars)

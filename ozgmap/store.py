@@ -95,6 +95,17 @@ import_run = sa.Table(
     sa.Column("deleted", sa.Integer, nullable=False, default=0),
 )
 
+api_token = sa.Table(
+    "api_token", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex
+    sa.Column("bereich", sa.Text, nullable=False),  # comma-separated AGS it may write
+    sa.Column("erstellt_von", sa.Text, nullable=False),
+    sa.Column("erstellt_am", sa.DateTime, nullable=False),
+    sa.Column("widerrufen_am", sa.DateTime),
+)
+
 LAND = {"05": "Nordrhein-Westfalen"}
 BUND_AGS = "00"
 
@@ -145,7 +156,17 @@ class Store:
     # --- schema and reference data ---------------------------------------------------------
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Create or upgrade the schema to the newest migration (Alembic), keeping all data."""
+        from alembic import command
+        from alembic.config import Config
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            insp = sa.inspect(conn)
+            if insp.has_table("umsetzung") and not insp.has_table("alembic_version"):
+                command.stamp(cfg, "0001")  # created before migrations existed: same schema
+            command.upgrade(cfg, "head")
         with self.engine.begin() as conn:
             if conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")
                             ).scalar() is None:
@@ -266,8 +287,9 @@ class Store:
         """Insert or update *records* in one transaction; all or nothing.
 
         Each record holds the key fields and :data:`DATA_FIELDS`. A record equal to the
-        stored one is counted unchanged and writes nothing. With *replace_source*, stored
-        records of that source that are not in *records* are deleted (used for Beispieldaten).
+        stored one is counted unchanged and writes nothing. With *replace_source* (used for
+        Beispieldaten), stored records of that source missing from *records* are deleted, and
+        stored records of any other source are left as they are.
         """
         now = _now()
         res = WriteResult()
@@ -282,6 +304,10 @@ class Store:
                 key = tuple(rec[k] for k in KEY_FIELDS)
                 seen.add(key)
                 old = current.get(key)
+                if replace_source is not None and old is not None \
+                        and old["quelle"] != replace_source:
+                    res.unchanged += 1  # never let generated data overwrite loaded data
+                    continue
                 new = {**{k: rec.get(k) for k in KEY_FIELDS + tuple(DATA_FIELDS)},
                        "erfasst_von": by, "erfasst_am": now, "import_id": run_id}
                 for k in ("url", "flaechendeckung", "quelle", "stelle"):
@@ -364,3 +390,52 @@ class Store:
             if res.deleted:
                 self._bump(conn)
         return res
+
+    # --- API tokens ---------------------------------------------------------------------
+
+    def create_token(self, name: str, bereich: list[str], *, by: str) -> tuple[int, str]:
+        """A new token for writing the records of *bereich* (AGS list); returns (id, token).
+
+        Only the sha256 of the token is stored: it is shown once and cannot be recovered.
+        """
+        import hashlib
+        import secrets
+        token = "ozg_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            tid = conn.execute(api_token.insert().values(
+                name=name, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                bereich=",".join(bereich), erstellt_von=by, erstellt_am=_now())
+            ).inserted_primary_key[0]
+        return tid, token
+
+    def token(self, token: str) -> dict | None:
+        """The active token row for a presented token, or None."""
+        import hashlib
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(api_token).where(
+                api_token.c.token_hash == digest, api_token.c.widerrufen_am.is_(None))).first()
+        return dict(row._mapping) if row else None
+
+    def tokens(self) -> list[dict]:
+        return self._all(sa.select(api_token).order_by(api_token.c.id))
+
+    def revoke_token(self, token_id: int) -> bool:
+        with self.engine.begin() as conn:
+            res = conn.execute(api_token.update().where(
+                api_token.c.id == token_id, api_token.c.widerrufen_am.is_(None))
+                .values(widerrufen_am=_now()))
+        return res.rowcount == 1
+
+
+def may_write(bereich: str | list[str], ags: str) -> bool:
+    """Whether a token for *bereich* may write records of body *ags*.
+
+    A Gemeinde token writes only that Gemeinde; a Kreis token the Kreis and its Gemeinden;
+    a Land token (``05``) the Land, its Kreise and Gemeinden; a Bund token (``00``) the Bund.
+    """
+    scopes = bereich.split(",") if isinstance(bereich, str) else bereich
+    for s in scopes:
+        if ags == s or (len(s) in (2, 5) and s != BUND_AGS and ags.startswith(s)):
+            return True
+    return False
