@@ -50,6 +50,10 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataF
     """Topology-preserving simplification: shared borders stay shared, polygons stay valid."""
     metric = gdf.to_crs(METRIC_CRS)
     geoms = shapely.make_valid(metric.geometry.values)
+    if not shapely.coverage_is_valid(geoms):
+        # In VG250 for all of Germany 86 Gemeinden have borders whose vertices their
+        # neighbours do not share (Elbe, Danube, Neisse ...): node them (areas change < 1e-9).
+        geoms = shapely.coverage_clean(geoms)
     simplified = shapely.coverage_simplify(geoms, tolerance=tolerance_m)
     metric = metric.set_geometry(shapely.make_valid(simplified))
     return metric
@@ -80,16 +84,174 @@ def _round_coords(geom: dict, nd: int) -> dict:
 
 def write_geojson(gdf_metric: gpd.GeoDataFrame, path: Path, props: list[str]) -> None:
     """Write EPSG:4326 GeoJSON with rounded coordinates, sorted by AGS, one feature a line."""
-    web = gdf_metric.to_crs(WEB_CRS).sort_values("ags")
-    lines = []
-    for row in web.itertuples(index=False):
-        feat = {"type": "Feature", "id": row.ags,
-                "properties": {p: getattr(row, p) for p in props},
-                "geometry": _round_coords(shapely.geometry.mapping(row.geometry),
-                                          COORD_DECIMALS)}
-        lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
+    lines = [json.dumps(feat, ensure_ascii=False, separators=(",", ":"))
+             for feat in frame_features(gdf_metric, props)]
     path.write_text('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines)
                     + "\n]}\n", encoding="utf-8")
+
+
+# --- TopoJSON: every border stored once, on an integer grid ------------------------------
+
+#: The map's levels: ``uebersicht``, all Gemeinden coverage-simplified with 500 m tolerance on
+#: a 1e-4° grid (about 10 m), below ``DETAIL_ZOOM``: its borders stay within 1.3 km (99 %:
+#: 0.9 km) of the detailed ones, 2-3 pixels at NRW's first view (zoom 7.75, 460 m a pixel),
+#: at most 5 just below zoom 8.5. From there on ``karte-<Land>``: the shipped GeoJSON geometry
+#: itself (100 m tolerance, on its 1e-5° rounding grid), one file per Land.
+OVERVIEW_TOLERANCE_M = 500.0
+OVERVIEW_GRID = 1e-4
+DETAIL_GRID = 1e-5
+DETAIL_ZOOM = 8.5
+
+Point = tuple[int, int]
+
+
+def _polygons(geom: dict) -> list:
+    if geom["type"] == "Polygon":
+        return [geom["coordinates"]]
+    if geom["type"] == "MultiPolygon":
+        return geom["coordinates"]
+    raise ValueError(f"Nur Flächen erwartet, nicht {geom['type']}")
+
+
+def to_topology(layers: dict[str, list[dict]], scale: float = 1e-5) -> dict:
+    """Encode polygon layers (GeoJSON features, EPSG:4326) as one quantized TopoJSON topology.
+
+    Coordinates snap to a grid of *scale* degrees; a border shared by two polygons (or by a
+    Gemeinde and its Kreis) becomes one arc, stored once and delta-encoded. With the shipped
+    GeoJSON and ``scale=1e-5`` (its rounding) decoding gives back exactly its coordinates.
+    """
+    xs = [c[0] for fs in layers.values() for f in fs for poly in _polygons(f["geometry"])
+          for c in poly[0]]
+    ys = [c[1] for fs in layers.values() for f in fs for poly in _polygons(f["geometry"])
+          for c in poly[0]]
+    tx, ty = np.floor(min(xs) / scale) * scale, np.floor(min(ys) / scale) * scale
+
+    def ring_q(ring: list) -> list[Point] | None:
+        out: list[Point] = []
+        for x, y in ring:
+            p = (round((x - tx) / scale), round((y - ty) / scale))
+            if not out or out[-1] != p:
+                out.append(p)
+        if out[0] != out[-1]:
+            out.append(out[0])
+        return out if len(out) >= 4 else None
+
+    quantized = {name: [[[ring_q(r) for r in poly] for poly in _polygons(f["geometry"])]
+                        for f in feats] for name, feats in layers.items()}
+    rings = [r for polys in quantized.values() for f in polys for poly in f for r in poly if r]
+    junctions = _junctions(rings)
+    arcs: list[tuple[Point, ...]] = []
+    index: dict[tuple[Point, ...], int] = {}
+
+    def arc_id(arc: tuple[Point, ...]) -> int:
+        if arc in index:
+            return index[arc]
+        if arc[::-1] in index:
+            return ~index[arc[::-1]]
+        index[arc] = len(arcs)
+        arcs.append(arc)
+        return index[arc]
+
+    objects = {}
+    for name, feats in layers.items():
+        geoms = []
+        for f, polys in zip(feats, quantized[name]):
+            parts = [[[arc_id(a) for a in _cut(r, junctions)] for r in poly if r]
+                     for poly in polys if poly[0]]
+            if not parts:
+                raise ValueError(f"{f.get('id')}: Fläche verschwindet im Raster {scale}°")
+            geom = {"type": "MultiPolygon" if len(parts) > 1 else "Polygon",
+                    "arcs": parts if len(parts) > 1 else parts[0]}
+            if "id" in f:
+                geom["id"] = f["id"]
+            geom["properties"] = f["properties"]
+            geoms.append(geom)
+        objects[name] = {"type": "GeometryCollection", "geometries": geoms}
+    return {"type": "Topology",
+            "bbox": [round(min(xs), 6), round(min(ys), 6), round(max(xs), 6), round(max(ys), 6)],
+            "transform": {"scale": [scale, scale],
+                          "translate": [round(float(tx), 9), round(float(ty), 9)]},
+            "objects": objects, "arcs": [_delta(a) for a in arcs]}
+
+
+def _junctions(rings: list[list[Point]]) -> set[Point]:
+    """Points where rings meet with different neighbours: the ends of shared borders."""
+    seen: dict[Point, tuple[Point, Point]] = {}
+    out: set[Point] = set()
+    for ring in rings:
+        n = len(ring) - 1
+        for i in range(n):
+            a, b = ring[i - 1] if i else ring[n - 1], ring[i + 1]
+            key = (a, b) if a <= b else (b, a)
+            if seen.setdefault(ring[i], key) != key:
+                out.add(ring[i])
+    return out
+
+
+def _cut(ring: list[Point], junctions: set[Point]) -> list[tuple[Point, ...]]:
+    """Split a closed ring into arcs at its junctions (a ring without any: one closed arc,
+    started at its smallest point so that the same ring seen from outside matches)."""
+    body = ring[:-1]
+    cuts = [i for i, p in enumerate(body) if p in junctions]
+    if not cuts:
+        start = body.index(min(body))
+        rot = body[start:] + body[:start]
+        return [tuple(rot + rot[:1])]
+    start = cuts[0]
+    rot = body[start:] + body[:start] + [body[start]]
+    ends = [i - start for i in cuts] + [len(body)]
+    return [tuple(rot[ends[k]:ends[k + 1] + 1]) for k in range(len(ends) - 1)]
+
+
+def _delta(arc: tuple[Point, ...]) -> list[list[int]]:
+    out = [list(arc[0])]
+    out += [[b[0] - a[0], b[1] - a[1]] for a, b in zip(arc, arc[1:])]
+    return out
+
+
+def topology_features(topo: dict, name: str) -> list[dict]:
+    """Decode one object of a quantized topology back into GeoJSON features (for checks)."""
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        pts = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            pts.append([x * sx + tx, y * sy + ty])
+        arcs.append(pts)
+
+    def ring(ids: list[int]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for i in ids:
+            pts = arcs[i] if i >= 0 else arcs[~i][::-1]
+            out.extend(pts if not out else pts[1:])
+        return out
+
+    feats = []
+    for g in topo["objects"][name]["geometries"]:
+        polys = g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]]
+        coords = [[ring(r) for r in poly] for poly in polys]
+        feats.append({"type": "Feature", "id": g.get("id"), "properties": g["properties"],
+                      "geometry": {"type": g["type"],
+                                   "coordinates": coords if g["type"] == "MultiPolygon"
+                                   else coords[0]}})
+    return feats
+
+
+def level_frames(gemeinden_m: gpd.GeoDataFrame, kreise_meta: gpd.GeoDataFrame,
+                 tolerance_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Gemeinden simplified further (topology kept) and their Kreise, both EPSG:25832."""
+    gem = simplify_coverage(gemeinden_m, tolerance_m)
+    return gem, kreise_from_gemeinden(gem, kreise_meta)
+
+
+def frame_features(gdf_metric: gpd.GeoDataFrame, props: list[str]) -> list[dict]:
+    """GeoJSON features of an EPSG:25832 frame in EPSG:4326, sorted by AGS (as written)."""
+    web = gdf_metric.to_crs(WEB_CRS).sort_values("ags")
+    return [{"type": "Feature", "id": row.ags, "properties": {p: getattr(row, p) for p in props},
+             "geometry": _round_coords(shapely.geometry.mapping(row.geometry), COORD_DECIMALS)}
+            for row in web.itertuples(index=False)]
 
 
 # --- loading and serving -----------------------------------------------------------------
@@ -108,6 +270,7 @@ class Boundaries:
     kreise: gpd.GeoDataFrame     # EPSG:4326: ags, name, bez, geometry
     source_dir: Path
     _cache: dict = field(default_factory=dict, repr=False)
+    area: str | None = None      # "nrw" or "de" (file prefix); inferred when not given
 
     @classmethod
     def load(cls, directory: str | Path, area: str = "nrw") -> "Boundaries":
@@ -122,7 +285,7 @@ class Boundaries:
                 + (" --all" if area == "de" else ""))
         gem = _read_geojson(gem_path).sort_values("ags").reset_index(drop=True)
         kr = _read_geojson(kr_path).sort_values("ags").reset_index(drop=True)
-        return cls(gemeinden=gem, kreise=kr, source_dir=directory)
+        return cls(gemeinden=gem, kreise=kr, source_dir=directory, area=area)
 
     # raw file bytes, for serving the geometry as-is (cached by the web layer)
     def geojson_bytes(self, level: str) -> bytes:
@@ -131,6 +294,28 @@ class Boundaries:
         if key not in self._cache:
             area = "de" if len(self.gemeinden) > 2000 else "nrw"
             self._cache[key] = (self.source_dir / f"{area}_{level}.geojson").read_bytes()
+        return self._cache[key]
+
+    @cached_property
+    def topo_names(self) -> list[str]:
+        """Names of the map's TopoJSON levels: the overview and one detailed part per Land."""
+        laender = sorted(set(self.gemeinden.ags.str[:2]))
+        return ["uebersicht"] + [f"karte-{land}" for land in laender]
+
+    def topojson_bytes(self, name: str) -> bytes:
+        """TopoJSON level *name* (see :attr:`topo_names`): the file ``{area}_{name}.topojson``
+        written by the build script or, where it is missing, built here once.
+
+        Raises KeyError for an unknown name.
+        """
+        key = ("topo", name)
+        if key not in self._cache:
+            if name not in self.topo_names:
+                raise KeyError(name)
+            area = self.area or ("de" if len(self.gemeinden) > 2000 else "nrw")
+            path = self.source_dir / f"{area}_{name}.topojson"
+            self._cache[key] = path.read_bytes() if path.exists() else topology_bytes(
+                level_topology(self, name))
         return self._cache[key]
 
     def features(self, level: str) -> dict[str, dict]:
@@ -220,3 +405,46 @@ class Boundaries:
             gdf = gdf[gdf.kreis_ags == kreis_ags]
         minx, miny, maxx, maxy = gdf.total_bounds
         return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+# --- the map's TopoJSON levels --------------------------------------------------------------
+
+GEMEINDE_PROPS = ["ags", "name", "bez", "kreis_ags"]
+KREIS_PROPS = ["ags", "name", "bez"]
+
+
+def level_topology(b: Boundaries, name: str) -> dict:
+    """Build TopoJSON level *name* of *b*: ``uebersicht`` (all Gemeinden and Kreise,
+    simplified to 500 m, plus the index of the detailed parts) or ``karte-<Land>`` (that
+    Land's Gemeinden and Kreise exactly as in the shipped GeoJSON)."""
+    if name == "uebersicht":
+        gem, kr = level_frames(b.metric_gemeinden, b.kreise, OVERVIEW_TOLERANCE_M)
+        topo = to_topology({"gemeinden": frame_features(gem, GEMEINDE_PROPS),
+                            "kreise": frame_features(kr, KREIS_PROPS)}, OVERVIEW_GRID)
+        parts = {}
+        for land, part in b.gemeinden.groupby(b.gemeinden.ags.str[:2]):
+            minx, miny, maxx, maxy = part.total_bounds
+            parts[land] = [round(float(minx) - 0.01, 2), round(float(miny) - 0.01, 2),
+                           round(float(maxx) + 0.01, 2), round(float(maxy) + 0.01, 2)]
+        topo["detail"] = {"ab_zoom": DETAIL_ZOOM, "teile": parts}
+        return topo
+    land = name.removeprefix("karte-")
+    return to_topology({"gemeinden": [f for a, f in b.features("gemeinden").items()
+                                      if a[:2] == land],
+                        "kreise": [f for a, f in b.features("kreise").items() if a[:2] == land]},
+                       DETAIL_GRID)
+
+
+def topology_bytes(topo: dict) -> bytes:
+    """Compact UTF-8 JSON of a topology, as served and as written."""
+    return json.dumps(topo, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_levels(b: Boundaries, directory: Path) -> list[Path]:
+    """Write every TopoJSON level of *b* as ``{area}_{name}.topojson`` into *directory*."""
+    out = []
+    for name in b.topo_names:
+        path = directory / f"{b.area or 'nrw'}_{name}.topojson"
+        path.write_bytes(topology_bytes(level_topology(b, name)))
+        out.append(path)
+    return out

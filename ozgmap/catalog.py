@@ -37,7 +37,7 @@ class Catalog:
 
     themenfelder: list[dict] = field(default_factory=list)  # id, name
     lagen: list[dict] = field(default_factory=list)          # id, themenfeld_id, name
-    leistungen: list[dict] = field(default_factory=list)     # ozg_id, name, lage_id, themenfeld_id, kommunal
+    leistungen: list[dict] = field(default_factory=list)  # ozg_id, name, lage_id, themenfeld_id, …
     leika: list[dict] = field(default_factory=list)          # id, leika_key|None, name, typ, ozg_id
     statuses: list[str] = field(default_factory=lambda: list(STATUSES))
     maturities: list[str] = field(default_factory=lambda: list(MATURITIES))

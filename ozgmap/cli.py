@@ -28,12 +28,14 @@ def main() -> None:
 
 @main.command("init")
 @click.option("--no-sample", is_flag=True, help="Keine Beispieldaten laden.")
+@click.option("--no-wsp", is_flag=True, help="Die WSP.NRW-Liste der Live-Dienste nicht laden.")
 @click.option("--catalog", "catalog_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Eigener Katalog (Katalog-CSV oder KDN-Dump) statt des "
               "gepinnten KDN-Katalogs.")
 @with_appcontext
-def init_command(no_sample: bool, catalog_file: Path | None) -> None:
-    """Datenbank anlegen und Grenzen, OZG-Katalog und Beispieldaten laden (wiederholbar)."""
+def init_command(no_sample: bool, no_wsp: bool, catalog_file: Path | None) -> None:
+    """Datenbank anlegen und Grenzen, OZG-Katalog, die WSP.NRW-Liste (echte Daten, wenn
+    vorhanden) und Beispieldaten laden (wiederholbar)."""
     from . import sample
     svc = services()
     store, conf = svc.store, current_app.config
@@ -61,14 +63,50 @@ def init_command(no_sample: bool, catalog_file: Path | None) -> None:
         store.load_catalog(cat)
     _say(f"  {len(cat.themenfelder)} Themenfelder, {len(cat.lagen)} Lagen, "
          f"{len(cat.leistungen)} OZG-Leistungen, {len(cat.leika)} LeiKa-Leistungen")
+    if not no_wsp:
+        _load_wsp(store, conf)
     if not no_sample:
         _say("Erzeuge Beispieldaten …")
-        records = sample.generate(store.gebiete(), store.leistungen())
+        gebiete = store.gebiete()
+        real = [r for g in gebiete if g["ebene"] == "land" for r in store.records(ags=g["ags"])]
+        records = sample.generate(gebiete, store.leistungen(),
+                                  exclude_land=sample.real_land_offers(real))
         res = store.apply(records, by="ozgmap init", datei="Beispieldaten", format="sample",
                           replace_source=cfg.SAMPLE_SOURCE)
         _say(f"  Beispieldaten: {res.added} neu, {res.updated} geändert, "
              f"{res.unchanged} unverändert, {res.deleted} entfernt")
     _say("Fertig.")
+
+
+def _load_wsp(store, conf) -> None:
+    """Import the WSP.NRW list of live services from the mirror (sha256 checked), if there.
+
+    There is no upstream URL: without a mirror copy the list is skipped with a note. The
+    import writes only when something would change, so a repeated init logs no empty run.
+    """
+    from . import importer
+    dirs = [d for d in (conf["OZGMAP_DATA_DIR"], conf["OZGMAP_CACHE_DIR"]) if d]
+    try:
+        path = catalog_mod.reference_file(cfg.WSP_FILE, conf["OZGMAP_DATA_DIR"] or None,
+                                          conf["OZGMAP_CACHE_DIR"], download=False)
+    except catalog_mod.DataFileError as exc:
+        if any((Path(d) / cfg.WSP_FILE).is_file() for d in dirs):
+            raise click.ClickException(str(exc))  # present but wrong: never load it
+        _say(f"WSP.NRW-Liste: {cfg.WSP_FILE} nicht im Datenverzeichnis (OZGMAP_DATA_DIR) – "
+             "übersprungen")
+        return
+    _say(f"WSP.NRW-Liste der Live-Dienste: {path} (sha256 geprüft)")
+    try:
+        report = importer.import_file(store, path, by="ozgmap init", dry_run=True)
+        if report.added or report.updated:
+            report = importer.import_file(store, path, by="ozgmap init")
+    except importer.ImportFailed as exc:
+        raise click.ClickException(f"WSP.NRW-Liste nicht geladen: {exc}")
+    n = importer.german_int
+    _say(f"  {n(report.rows)} Dienste landesweit: {n(report.added)} neu, "
+         f"{n(report.updated)} geändert, {n(report.unchanged)} unverändert")
+    for note in report.notes:
+        _say(f"  Hinweis: {note}")
 
 
 @main.command("serve")
@@ -151,6 +189,8 @@ def import_command(file: Path | None, ars: str | None, dry_run: bool,
         _say(f"Probelauf ohne Fehler, nichts geschrieben. Würde importieren: {counts}")
     else:
         _say(f"Importiert: {counts}")
+    for note in report.notes:
+        _say(f"Hinweis: {note}")
 
 
 @main.group("token")

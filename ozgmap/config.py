@@ -5,6 +5,7 @@ shipped NRW boundaries, no basemap tiles, no network.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -32,6 +33,14 @@ LICENCE_BOUNDARIES_URL = "https://www.govdata.de/dl-de/by-2-0"
 CREDIT_CATALOG = "OZG-Katalog: KDN OZG-Datenbank NRW (Stand 12/2019), MIT-Lizenz"
 CREDIT_CATALOG_URL = "https://github.com/kdn-nrw/OZG-Datenbank-NRW"
 SAMPLE_SOURCE = "Beispieldaten"
+
+#: The Wirtschafts-Service-Portal.NRW list of live services (real, Land-wide; ``WSP_FILE``):
+#: ``quelle`` of its records (the UI prefixes "Quelle: "), its Stand, and the portal whose
+#: paths its link columns hold (verified: the portal is served at service.wirtschaft.nrw).
+WSP_SOURCE = "Wirtschafts-Service-Portal.NRW (d-NRW), Liste der Live-Dienste, Stand 11.11.2024"
+CREDIT_WSP = f"Quelle: {WSP_SOURCE}"
+WSP_STAND = dt.date(2024, 11, 11)
+WSP_BASE_URL = "https://service.wirtschaft.nrw"
 
 
 def default_data_dir() -> Path | None:

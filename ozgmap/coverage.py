@@ -48,6 +48,7 @@ class Snapshot:
     gebiete: dict[str, dict]
     records: list[dict]
     changed_at: object = None
+    _store: Store | None = field(default=None, repr=False)
     _by_body: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -57,10 +58,15 @@ class Snapshot:
                    lagen={r["id"]: r for r in store.lagen()},
                    leistungen={r["ozg_id"]: r for r in store.leistungen()},
                    gebiete={r["ags"]: r for r in store.gebiete()},
-                   records=store.records(), changed_at=store.changed_at())
+                   records=store.records(), changed_at=store.changed_at(), _store=store)
         for rec in snap.records:
             snap._by_body.setdefault(rec["ags"], []).append(rec)
         return snap
+
+    @cached_property
+    def leika_names(self) -> dict[str, str]:
+        """LeiKa key -> name of the LeiKa-Leistung (for records kept per LeiKa key)."""
+        return {r["leika_key"]: r["name"] for r in self._store.leika_rows() if r["leika_key"]}
 
     @cached_property
     def themenfeld_names(self) -> dict[int, str]:
@@ -73,6 +79,11 @@ class Snapshot:
     @cached_property
     def kreise(self) -> list[dict]:
         return [g for g in self.gebiete.values() if g["ebene"] == "kreis"]
+
+    @cached_property
+    def real_sources(self) -> list[str]:
+        """The sources of all records that are not Beispieldaten, for credits."""
+        return sorted({r["quelle"] for r in self.records if r["quelle"] != SAMPLE_SOURCE})
 
     @cached_property
     def has_sample(self) -> bool:
@@ -114,6 +125,20 @@ class Snapshot:
             return {f.leistung}
         return {o for o, lst in self.leistungen.items() if lst["kommunal"]
                 and (f.themenfeld is None or lst["themenfeld_id"] == f.themenfeld)}
+
+
+def describe(s: Snapshot, f: Filter) -> str:
+    """What the figure of a filter counts, in one German sentence (legend of map and table)."""
+    if f.leistung:
+        what = f"Ist die Leistung „{s.leistungen[f.leistung]['name']}“ online?"
+    else:
+        tf = s.themenfeld_names.get(f.themenfeld)
+        what = ("Anteil der kommunal vollzogenen OZG-Leistungen"
+                + (f" im Themenfeld „{tf}“" if tf else "") + ", die online sind.")
+    who = ("nur eigene Angebote der Gemeinde" if f.ansicht == "eigene"
+           else "Angebote von Gemeinde, Kreis, Land und Bund für die Einwohner")
+    extra = " Ohne Beispieldaten." if f.nur_echt else ""
+    return f"{what} Gezählt: {who}, Stand mindestens „{f.status}“.{extra}"
 
 
 class Coverage:
@@ -190,12 +215,14 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
             lst = s.leistungen.get(r["ozg_id"])
             if lst is None:
                 continue
-            if wanted is not None and r["ozg_id"] not in wanted:
-                continue
-            if f.themenfeld is not None and lst["themenfeld_id"] != f.themenfeld:
+            if wanted is not None:  # a chosen Leistung counts alone, as in in_filter()
+                if r["ozg_id"] not in wanted:
+                    continue
+            elif f.themenfeld is not None and lst["themenfeld_id"] != f.themenfeld:
                 continue
             groups[lst["themenfeld_id"]].append({
                 "ozg_id": r["ozg_id"], "leistung": lst["name"], "leika_key": r["leika_key"],
+                "leika_name": s.leika_names.get(r["leika_key"]) if r["leika_key"] else None,
                 "status": r["status"], "reifegrad": r["reifegrad"], "url": r["url"],
                 "seit": r["seit"].isoformat() if r["seit"] else None,
                 "flaechendeckung": r["flaechendeckung"], "quelle": r["quelle"],
@@ -205,7 +232,8 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
             })
     themen = []
     for tf in s.themenfelder:
-        items = sorted(groups.get(tf["id"], []), key=lambda i: (i["leistung"], i["anbieter_ags"]))
+        items = sorted(groups.get(tf["id"], []),
+                       key=lambda i: (i["leistung"], i["leika_name"] or "", i["anbieter_ags"]))
         if items:
             themen.append({"id": tf["id"], "name": tf["name"], "leistungen": items})
     kreis = s.gebiete.get(g["kreis_ags"] or "", {})

@@ -1,6 +1,6 @@
 """Import implementation records from CSV or XLSX: validate every row, then write all or nothing.
 
-Two layouts are recognised by their header (line 1; names are case-insensitive):
+Three layouts are recognised by their header (line 1; names are case-insensitive):
 
 ``ozgmap`` – ozgmap's own layout (see :func:`template_csv`, ``docs/import.md``)::
 
@@ -26,6 +26,12 @@ The 12-digit ARS maps to an AGS (Land digits, Kreis, Gemeinde: digits 1-5 + 10-1
 but not usable online: work in progress, not "offen"). OZG-ID from ``ozgid`` if the catalogue
 knows it, else through the LeiKa key.
 
+``wsp`` – the Wirtschafts-Service-Portal.NRW list of live online services (d-NRW, see
+``docs/import.md``). Used columns: ``Nummer`` (LeiKa key), ``Live``, ``Landingpage`` /
+``Direktlink …`` (paths on the portal), ``Stelle``, ``Name`` (for messages). Each row is a
+Land-level record (AGS ``05``, "landesweit flächendeckend"); a LeiKa key the catalogue does not
+map to an OZG-Leistung is kept with an empty ozg_id and reported, not refused.
+
 CSV may be UTF-8 (with or without BOM) or Windows-1252 ("Excel-German"), separated by ``,``,
 ``;`` or tab. Line numbers in messages are the file's lines (XLSX: rows); the header is line 1.
 """
@@ -44,7 +50,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .catalog import sha256_of
-from .config import SAMPLE_SOURCE
+from .config import SAMPLE_SOURCE, SHA256, WSP_BASE_URL, WSP_FILE, WSP_SOURCE, WSP_STAND
 from .store import DATA_FIELDS, KEY_FIELDS, Store
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -62,6 +68,14 @@ FLAECHENDECKUNG = ["bundesweit flächendeckend", "landesweit flächendeckend",
                    "kreisweit flächendeckend", "in mind. einer Kommune verfügbar",
                    "nicht in Auswertung berücksichtigt"]
 DASHBOARD_SOURCE = "Dashboard Digitale Verwaltung (Export {name})"
+WSP_COLUMNS = ["name", "nummer", "onlinedienst (übergeordnet)", "live", "landingpage",
+               "direktlink (nur ods ohne landingpage)", "stelle"]
+WSP_REQUIRED = ["nummer", "live", "stelle"]
+#: ``quelle`` of a WSP list other than the pinned one (whose Stand is known: WSP_SOURCE).
+WSP_OTHER_SOURCE = "Wirtschafts-Service-Portal.NRW (d-NRW), Liste der Live-Dienste ({name})"
+#: ``Stelle`` notes: no NRW body is connected yet (-> in Bearbeitung) / no NRW service (skipped).
+WSP_NO_AP = re.compile(r"keine\s+APs?\s+aus\s+NRW", re.IGNORECASE)
+WSP_NOT_NRW = re.compile(r"^keine\s+Zuständigkeit\s+in\s+NRW|mit\s+abgedeckt", re.IGNORECASE)
 
 Progress = Callable[[str], None]
 
@@ -111,6 +125,10 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    #: records kept whose LeiKa key the catalogue maps to no OZG-Leistung (ozg_id '')
+    unknown_leika: int = 0
+    #: German lines for the steward: rows kept without OZG-ID, skipped or merged (with examples)
+    notes: list[str] = field(default_factory=list)
 
 
 def german_int(n: int) -> str:
@@ -180,7 +198,7 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _known(names: Iterable[str]) -> int:
-    return len(set(names) & (set(OZGMAP_COLUMNS) | set(DASHBOARD_COLUMNS)))
+    return len(set(names) & (set(OZGMAP_COLUMNS) | set(DASHBOARD_COLUMNS) | set(WSP_COLUMNS)))
 
 
 def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
@@ -276,18 +294,34 @@ def _layout_or_none(header: list[str]) -> str | None:
         return None
 
 
+def _is_wsp(names: list[str]) -> bool:
+    """The WSP.NRW list: ``Nummer``, ``Live`` and a link column (Landingpage/Direktlink)."""
+    return "nummer" in names and "live" in names and any(
+        n == "landingpage" or n.startswith("direktlink") for n in names)
+
+
 def detect_layout(header: list[str], *, file: str = "") -> str:
-    """``"ozgmap"`` or ``"dashboard"`` for this header, else :class:`ImportFailed` (line 1)."""
+    """``"ozgmap"``, ``"dashboard"`` or ``"wsp"`` for this header, else :class:`ImportFailed`
+    (line 1)."""
     names = [h.strip().lower() for h in header]
     present = [n for n in names if n]
     issues = [ImportIssue(file, 1, str(i + 1), n, "Spalte kommt mehrfach vor")
               for i, n in enumerate(names) if n and n in names[:i]]
+    if _is_wsp(present):
+        missing = [c for c in WSP_REQUIRED if c not in present]
+        if missing:
+            issues.append(ImportIssue(file, 1, None, None,
+                                      "Pflichtspalten fehlen: " + ", ".join(missing)))
+        if issues:
+            raise ImportFailed(issues)
+        return "wsp"
     own, dash = set(present) & set(OZGMAP_COLUMNS), set(present) & set(DASHBOARD_COLUMNS)
     if not own and not dash:
         issues.append(ImportIssue(
             file, 1, None, None, "Kopfzeile nicht erkannt. Erwartet ozgmap-Spalten ("
-            + ", ".join(OZGMAP_COLUMNS) + ") oder den Export des Dashboards Digitale "
-            "Verwaltung (" + ", ".join(DASHBOARD_COLUMNS) + ")"))
+            + ", ".join(OZGMAP_COLUMNS) + "), den Export des Dashboards Digitale "
+            "Verwaltung (" + ", ".join(DASHBOARD_COLUMNS) + ") oder die WSP.NRW-Liste der "
+            "Live-Dienste (Name, Nummer, Live, Landingpage, Stelle)"))
         raise ImportFailed(issues)
     layout = "dashboard" if ("ars" in dash or len(dash - own) > len(own - dash)) else "ozgmap"
     if layout == "ozgmap":
@@ -492,6 +526,58 @@ def _dashboard_record(row: _Row, cat: _Catalogue) -> dict:
             "quelle": DASHBOARD_SOURCE.format(name=row.file), "stelle": ""}
 
 
+def _wsp_record(row: _Row, cat: _Catalogue, source: str, seit: dt.date | None
+                ) -> dict | None:
+    """A Land-level record of one WSP.NRW row; None for a row whose ``Stelle`` says it is no
+    service of its own in NRW (no NRW competence, covered by another service)."""
+    key, ozg_id = row.get("nummer"), ""
+    if not re.fullmatch(r"[0-9]{14}", key):
+        row.err("nummer", "LeiKa-Schlüssel (Nummer) muss 14 Ziffern haben")
+    else:
+        ozg_id = cat.leika.get(key, "")  # unknown keys are kept (ozg_id '') and reported
+    live = _choice(row.get("live"), ["Ja", "Nein"])
+    if live is None:
+        row.err("live", "Live muss „Ja“ oder „Nein“ sein")
+    stelle = " ".join(row.get("stelle").split())
+    link_col = "landingpage" if row.get("landingpage") else next(
+        (c for c in row.data if c and c.startswith("direktlink") and row.data[c]), "landingpage")
+    link, url = row.get(link_col), ""
+    if link.startswith("/") and not re.search(r"\s", link):
+        url = WSP_BASE_URL + link
+    elif re.fullmatch(r"https?://[^\s/]+(/\S*)?", link, re.IGNORECASE):
+        url = link
+    elif link:
+        row.err(link_col, "Link muss ein Pfad auf dem Portal (/…) oder eine http(s)-Adresse "
+                          "ohne Leerzeichen sein")
+    if len(url) > MAX_URL:
+        row.err(link_col, f"URL ist länger als {MAX_URL} Zeichen")
+    if WSP_NOT_NRW.search(stelle):
+        return None
+    status = "in Bearbeitung" if live == "Nein" or WSP_NO_AP.search(stelle) else "umgesetzt"
+    return {"ags": "05", "ozg_id": ozg_id, "leika_key": key, "status": status,
+            "reifegrad": None, "url": url, "seit": seit if status == "umgesetzt" else None,
+            "flaechendeckung": "landesweit flächendeckend", "quelle": source, "stelle": stelle}
+
+
+def _rows(n: int) -> str:
+    return f"{german_int(n)} {'Zeile' if n == 1 else 'Zeilen'}"
+
+
+def _examples(items: list[str], n: int = 5) -> str:
+    more = f" und {german_int(len(items) - n)} weitere" if len(items) > n else ""
+    return "; ".join(items[:n]) + more
+
+
+@dataclass
+class _Checked:
+    """What validation found: the records to write and notes for the steward."""
+
+    layout: str
+    records: list[dict]
+    unknown_leika: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
 def validate(store: Store, path: Path, *, progress: Progress | None = None
              ) -> tuple[str, list[dict]]:
     """Check the whole file against the store's catalogue and Gebiete.
@@ -499,7 +585,11 @@ def validate(store: Store, path: Path, *, progress: Progress | None = None
     Returns ``(layout, records)`` ready for :meth:`Store.apply`, or raises
     :class:`ImportFailed` with every issue of the file.
     """
-    path = Path(path)
+    checked = _check(store, Path(path), progress)
+    return checked.layout, checked.records
+
+
+def _check(store: Store, path: Path, progress: Progress | None) -> _Checked:
     layout, _header, rows = read_table(path)
     if not rows:
         raise _fail(path.name, "Datei enthält keine Datenzeilen (nur die Kopfzeile)")
@@ -507,32 +597,73 @@ def validate(store: Store, path: Path, *, progress: Progress | None = None
         progress(f"Prüfe {german_int(len(rows))} {'Zeile' if len(rows) == 1 else 'Zeilen'} "
                  f"(Format {layout}) …")
     cat = _Catalogue.of(store)
-    make = _own_record if layout == "ozgmap" else _dashboard_record
-    key_cols = "ags, ozg_id, leika_key" if layout == "ozgmap" else "ars, ozgid, leika_key"
+    if layout == "wsp":
+        if "05" not in cat.gebiete:
+            raise _fail(path.name, "Land NRW (AGS 05) ist kein Gebiet in der Datenbank")
+        pinned = sha256_of(path) == SHA256[WSP_FILE]
+        source = WSP_SOURCE if pinned else WSP_OTHER_SOURCE.format(name=path.name)
+        seit = WSP_STAND if pinned else None
+
+        def make(row: _Row, cat: _Catalogue) -> dict | None:
+            return _wsp_record(row, cat, source, seit)
+    else:
+        make = _own_record if layout == "ozgmap" else _dashboard_record
+    key_cols = {"ozgmap": "ags, ozg_id, leika_key", "dashboard": "ars, ozgid, leika_key",
+                "wsp": "nummer"}[layout]
     issues: list[ImportIssue] = []
     records: list[dict] = []
-    first_line: dict[tuple, int] = {}
+    first: dict[tuple, tuple[int, dict]] = {}
+    unknown: list[str] = []
+    skipped: list[str] = []
+    merged: list[str] = []
+    no_ap: list[str] = []
     for n, (line, data) in enumerate(rows, start=1):
         row = _Row(path.name, line, data)
         if None in data:
             row.issues.append(ImportIssue(path.name, line, None, "; ".join(data[None]),
                                           "Zeile hat mehr Werte als die Kopfzeile Spalten"))
         rec = make(row, cat)
-        if not row.issues:
+        if rec is None and not row.issues:
+            skipped.append(f"Zeile {line}: {row.get('nummer')} „{row.get('name')}“ "
+                           f"({' '.join(row.get('stelle').split())})")
+        elif not row.issues:
             key = tuple(rec[k] for k in KEY_FIELDS)
-            if key in first_line:
+            if key in first and layout == "wsp" and first[key][1] == rec:
+                merged.append(f"Zeile {line} = Zeile {first[key][0]} ({rec['leika_key']})")
+            elif key in first:
                 row.issues.append(ImportIssue(
                     path.name, line, key_cols, " / ".join(key),
-                    f"doppelter Eintrag: gleicher Schlüssel wie Zeile {first_line[key]}"))
+                    f"doppelter Eintrag: gleicher Schlüssel wie Zeile {first[key][0]}"))
             else:
-                first_line[key] = line
+                first[key] = (line, rec)
                 records.append(rec)
+                if layout == "wsp" and not rec["ozg_id"]:
+                    unknown.append(f"Zeile {line}: {rec['leika_key']} „{row.get('name')}“")
+                if layout == "wsp" and WSP_NO_AP.search(rec["stelle"]):
+                    no_ap.append(f"Zeile {line}")
         issues += row.issues
         if progress and n % 50_000 == 0:
             progress(f"  {german_int(n)} von {german_int(len(rows))} Zeilen geprüft")
     if issues:
         raise ImportFailed(issues)
-    return layout, records
+    checked = _Checked(layout, records, unknown_leika=len(unknown))
+    if unknown:
+        checked.notes.append(
+            f"{_rows(len(unknown))} mit LeiKa-Schlüssel, den der OZG-Katalog "
+            "keiner OZG-Leistung zuordnet: übernommen ohne OZG-ID (in Downloads enthalten, "
+            f"in Karte und Zahlen nicht gezählt), z. B. {_examples(unknown)}")
+    if skipped:
+        checked.notes.append(
+            f"{_rows(len(skipped))} nicht übernommen, weil die Spalte Stelle "
+            f"keine eigene Leistung in NRW angibt: {_examples(skipped, 10)}")
+    if no_ap:
+        checked.notes.append(
+            f"{_rows(len(no_ap))} mit dem Hinweis „keine AP aus NRW vorhanden“ "
+            f"(keine NRW-Stelle angebunden): Status „in Bearbeitung“ ({_examples(no_ap, 20)})")
+    if merged:
+        checked.notes.append(f"{_rows(len(merged))} doppelt (gleich wie eine frühere Zeile), "
+                             f"einmal übernommen: {_examples(merged, 10)}")
+    return checked
 
 
 def validate_rows(store: Store, items: list[dict], *, source: str) -> list[dict]:
@@ -587,15 +718,18 @@ def import_file(store: Store, path: Path, *, by: str, dry_run: bool = False,
     exactly as :meth:`Store.apply` would count them.
     """
     path = Path(path)
-    layout, records = validate(store, path, progress=progress)
-    report = ImportReport(layout=layout, rows=len(records), dry_run=dry_run)
+    checked = _check(store, path, progress)
+    records = checked.records
+    report = ImportReport(layout=checked.layout, rows=len(records), dry_run=dry_run,
+                          unknown_leika=checked.unknown_leika, notes=checked.notes)
     if dry_run:
         report.added, report.updated, report.unchanged = _would_write(store, records)
         return report
     if progress:
         progress(f"Schreibe {german_int(len(records))} "
                  f"{'Datensatz' if len(records) == 1 else 'Datensätze'} …")
-    res = store.apply(records, by=by, datei=path.name, format=layout, sha256=sha256_of(path))
+    res = store.apply(records, by=by, datei=path.name, format=checked.layout,
+                      sha256=sha256_of(path))
     report.added, report.updated, report.unchanged = res.added, res.updated, res.unchanged
     return report
 

@@ -81,7 +81,12 @@ def render_parts(m: folium.Map) -> MapParts:
     head = fig.header.render()
     head = re.sub(r"<meta[^>]*>", "", head, flags=re.S)
     return MapParts(head=_nonce(head), body=fig.html.render(),
-                    script=fig.script.render(), name=m.get_name())
+                    script=ZOOM_TITLES_DE + fig.script.render(), name=m.get_name())
+
+
+# Leaflet's zoom buttons are labelled in English ("Zoom in"); the pages are German.
+ZOOM_TITLES_DE = ('L.Control.Zoom.prototype.options.zoomInTitle = "Vergrößern";\n'
+                  'L.Control.Zoom.prototype.options.zoomOutTitle = "Verkleinern";\n')
 
 
 def _nonce(html: str) -> str:

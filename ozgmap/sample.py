@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Collection, Mapping
 
 from .config import SAMPLE_SOURCE
 
@@ -31,15 +32,30 @@ def _record(rng: random.Random, ags: str, ozg_id: str, flaeche: str) -> dict:
             "flaechendeckung": flaeche, "quelle": SAMPLE_SOURCE, "stelle": ""}
 
 
+def real_land_offers(records: list[dict]) -> dict[str, set[str]]:
+    """Per Land AGS, the OZG-IDs that real (not sample) Land-level records already cover.
+
+    *records* are store records of Land bodies (AGS of 2 digits other than the Bund's ``00``).
+    """
+    out: dict[str, set[str]] = {}
+    for r in records:
+        if len(r["ags"]) == 2 and r["ags"] != "00" and r["ozg_id"] \
+                and r["quelle"] != SAMPLE_SOURCE:
+            out.setdefault(r["ags"], set()).add(r["ozg_id"])
+    return out
+
+
 def generate(gebiete: list[dict], leistungen: list[dict], seed: int = SEED,
-             exclude_land: set[str] = frozenset()) -> list[dict]:
+             exclude_land: Mapping[str, Collection[str]] | None = None) -> list[dict]:
     """Sample records for every Gemeinde and Kreis, plus a few Land- and Bund-wide offers.
 
     Gemeinden and Kreise only get Leistungen of kommunal Vollzug. Each Kreis has a shared
     level of progress (its Gemeinden use common platforms), each Gemeinde varies around it,
-    and each Leistung has its own popularity. *exclude_land* holds OZG-IDs already covered
-    by real Land-level records, so no Land offer is invented for them.
+    and each Leistung has its own popularity. *exclude_land* maps a Land's AGS to the OZG-IDs
+    real records already cover there (:func:`real_land_offers`), so no Land offer is invented
+    for them; the random draws stay the same, so everything else is as without it.
     """
+    exclude_land = exclude_land or {}
     rng = random.Random(seed)
     kommunal = sorted(lst["ozg_id"] for lst in leistungen if lst["kommunal"])
     andere = sorted(lst["ozg_id"] for lst in leistungen if not lst["kommunal"])
@@ -59,9 +75,12 @@ def generate(gebiete: list[dict], leistungen: list[dict], seed: int = SEED,
                 if rng.random() < kreis_level[g["ags"]] * popularity[o] * 0.5:
                     out.append(_record(rng, g["ags"], o, "kreisweit flächendeckend"))
         elif g["ebene"] == "land":
+            covered = exclude_land.get(g["ags"], ())
             for o in kommunal + andere:
-                if o not in exclude_land and rng.random() < 0.04:
-                    out.append(_record(rng, g["ags"], o, "landesweit flächendeckend"))
+                if rng.random() < 0.04:
+                    rec = _record(rng, g["ags"], o, "landesweit flächendeckend")
+                    if o not in covered:  # drawn all the same: the rest stays as it was
+                        out.append(rec)
         elif g["ebene"] == "bund":
             for o in andere:
                 if rng.random() < 0.12:

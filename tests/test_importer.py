@@ -14,6 +14,8 @@ import pytest
 
 from ozgmap import cli, create_app, importer, services
 
+BACKENDS = ("sqlite", "postgresql")  # every test using the `app` fixture runs on both
+
 OWN = importer.OZGMAP_COLUMNS
 DASH = importer.DASHBOARD_COLUMNS
 TELGTE, WARENDORF = "05570044", "05570"

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ozgmap import create_app, services
+from ozgmap import services
 from ozgmap.config import SAMPLE_SOURCE
 
 BACKENDS = ("sqlite", "postgresql")
@@ -29,12 +29,14 @@ def test_init_loads_boundaries_catalogue_and_sample(store):
     assert [g["ags"] for g in by_level["bund"]] == ["00"]
     assert len(store.themenfelder()) == 14 and len(store.leistungen()) == 557
     assert len(store.leika_rows()) == 5249
-    recs = store.records()
-    assert recs and all(r["quelle"] == SAMPLE_SOURCE for r in recs)
+    recs = [r for r in store.records() if r["quelle"] == SAMPLE_SOURCE]
+    assert recs
     kommunal = {r["ozg_id"] for r in store.leistungen() if r["kommunal"]}
     assert all(r["ozg_id"] in kommunal for r in recs
                if len(r["ags"]) in (5, 8))  # Kommunen only get kommunal Leistungen
     assert all(r["url"].startswith("https://beispieldaten.example/") for r in recs)
+    real = [r for r in store.records() if r["quelle"] != SAMPLE_SOURCE]
+    assert real and {r["ags"] for r in real} == {"05"}  # the WSP.NRW list, Land-wide
 
 
 def test_init_is_idempotent(app, store):
@@ -46,7 +48,7 @@ def test_init_is_idempotent(app, store):
 
 
 def test_init_no_sample_on_empty_database(empty_app):
-    result = empty_app.test_cli_runner().invoke(args=["init", "--no-sample"])
+    result = empty_app.test_cli_runner().invoke(args=["init", "--no-sample", "--no-wsp"])
     assert result.exit_code == 0, result.output
     store = services(empty_app).store
     assert store.records() == [] and len(store.leistungen()) == 557
@@ -55,12 +57,16 @@ def test_init_no_sample_on_empty_database(empty_app):
 def test_sample_is_reproducible_and_is_what_init_stored(store):
     from ozgmap import sample
     gebiete, leistungen = store.gebiete(), store.leistungen()
-    first = sample.generate(gebiete, leistungen)
-    assert sample.generate(list(reversed(gebiete)), list(reversed(leistungen))) == first
-    assert sample.generate(gebiete, leistungen, seed=1) != first
+    covered = sample.real_land_offers(store.records(ags="05"))
+    first = sample.generate(gebiete, leistungen, exclude_land=covered)
+    assert sample.generate(list(reversed(gebiete)), list(reversed(leistungen)),
+                           exclude_land=covered) == first
+    assert sample.generate(gebiete, leistungen, seed=1, exclude_land=covered) != first
+    assert not [r for r in first if r["ags"] == "05" and r["ozg_id"] in covered["05"]]
     keys = ("ags", "ozg_id", "leika_key", "status", "reifegrad", "url", "seit",
             "flaechendeckung", "quelle")
-    stored = sorted(tuple(r[k] for k in keys) for r in store.records())
+    stored = sorted(tuple(r[k] for k in keys) for r in store.records()
+                    if r["quelle"] == SAMPLE_SOURCE)
     assert stored == sorted(tuple(r[k] for k in keys) for r in first)
 
 

@@ -109,6 +109,8 @@
       .then(function (res) {
         if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
         figures = {};
+        var legendWhat = document.getElementById("legend-what");
+        if (legendWhat && res.j.legende) { legendWhat.textContent = res.j.legende; }
         res.j.gebiete.forEach(function (g) { figures[g.ags] = g; });
         restyle();
       })
@@ -147,13 +149,15 @@
       var ul = el("ul", { "class": "offers" });
       tf.leistungen.forEach(function (o) {
         var li = el("li");
+        var label = o.leistung + (o.leika_name && o.leika_name !== o.leistung ? ": " + o.leika_name : "");
         if (o.url && /^https?:\/\//i.test(o.url)) {
-          var a = el("a", { href: o.url, target: "_blank", rel: "noopener noreferrer" }, o.leistung);
+          var a = el("a", { href: o.url, target: "_blank", rel: "noopener noreferrer" }, label);
           li.appendChild(a);
-        } else { li.appendChild(document.createTextNode(o.leistung)); }
+        } else { li.appendChild(document.createTextNode(label)); }
         var meta = o.anbieter + (o.anbieter !== "Gemeinde" ? ": " + o.anbieter_name : "") + " · " + o.status;
         if (o.reifegrad !== null) { meta += " · Reifegrad " + o.reifegrad; }
         if (o.seit) { meta += " · seit " + o.seit; }
+        if (o.leika_key) { meta += " · LeiKa " + o.leika_key; }
         if (o.stelle) { meta += " · zuständig: " + o.stelle; }
         li.appendChild(el("span", { "class": "meta" }, meta));
         li.appendChild(el("span", { "class": "source" + (o.beispieldaten ? " sample" : "") }, "Quelle: " + o.quelle));
@@ -220,9 +224,12 @@
       searchMsg.textContent = hits[0][1] + " gefunden.";
       if (state.kreis && ags.slice(0, 5) !== state.kreis) { state.kreis = undefined; syncForm(state); }
       state.gebiet = ags;
-      apply(true);
+      // one render of the details, then focus on them (a second render would drop the focus)
+      apply(true).then(function () {
+        var title = document.getElementById("detail-title");
+        if (title) { title.focus(); }
+      });
       if (layers[ags]) { map.fitBounds(layers[ags].getBounds(), { maxZoom: 11 }); }
-      selectBody(ags, true);
     } else if (hits.length > 1) {
       searchMsg.textContent = hits.length + " Treffer: " + hits.slice(0, 8).map(function (g) { return g[1]; }).join(", ") + (hits.length > 8 ? " …" : "") + ". Bitte genauer.";
     } else {
@@ -230,11 +237,85 @@
     }
   });
 
-  Promise.all([fetch(cfg.geometry.gemeinden).then(function (r) { return r.json(); }),
-               fetch(cfg.geometry.kreise).then(function (r) { return r.json(); })])
-    .then(function (geo) {
-      gemeindeLayer = L.geoJSON(geo[0], {
-        style: style,
+  /* Geometry comes as TopoJSON (every border once, on an integer grid): first the overview
+     of all Gemeinden and Kreise, simplified for small scales; from zoom detail.ab_zoom on, the
+     detailed part of each Land in view replaces its overview shapes (once per Land). */
+  var kreisLayers = {}, detailIndex = null, detailParts = {};
+
+  function loadTopo(name) {
+    var url = cfg.geometry.gemeinden.replace("gemeinden.geojson", name + ".topojson");
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json();
+    });
+  }
+
+  function topoFeatures(topo) {
+    var t = topo.transform, out = {};
+    var arcs = topo.arcs.map(function (arc) {
+      var x = 0, y = 0;
+      return arc.map(function (d) {
+        x += d[0]; y += d[1];
+        return [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]];
+      });
+    });
+    function ring(ids) {
+      var pts = [];
+      ids.forEach(function (i) {
+        var a = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
+        for (var k = pts.length ? 1 : 0; k < a.length; k++) { pts.push(a[k]); }
+      });
+      return pts;
+    }
+    Object.keys(topo.objects).forEach(function (name) {
+      out[name] = topo.objects[name].geometries.map(function (g) {
+        var polys = (g.type === "MultiPolygon" ? g.arcs : [g.arcs]).map(function (p) { return p.map(ring); });
+        return { type: "Feature", properties: g.properties,
+                 geometry: { type: g.type, coordinates: g.type === "MultiPolygon" ? polys : polys[0] } };
+      });
+    });
+    return out;
+  }
+
+  function swapIn(group, index, features) {
+    features.forEach(function (f) {
+      var old = index[f.properties.ags];
+      if (old) { group.removeLayer(old); }
+      group.addData(f);
+    });
+  }
+
+  function loadDetail() {
+    if (!detailIndex || map.getZoom() < detailIndex.ab_zoom) { return; }
+    var view = map.getBounds();
+    Object.keys(detailIndex.teile).forEach(function (land) {
+      var b = detailIndex.teile[land];
+      if (detailParts[land] || !view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]))) { return; }
+      detailParts[land] = true;
+      loadTopo("karte-" + land).then(function (topo) {
+        var geo = topoFeatures(topo);
+        swapIn(gemeindeLayer, layers, geo.gemeinden);
+        swapIn(kreisLayer, kreisLayers, geo.kreise);
+        restyle();
+        markSelected();
+      }).catch(function () { detailParts[land] = false; });
+    });
+  }
+
+  function markSelected() {
+    var sel = state.gebiet && layers[state.gebiet];
+    if (sel) { sel.setStyle({ color: "#000000", weight: 3 }); sel.bringToFront(); }
+  }
+
+  apply(false);  // the figures load while the geometry does
+  loadTopo("uebersicht")
+    .then(function (topo) {
+      var geo = topoFeatures(topo);
+      // thousands of shapes (all of Germany) draw much faster on a canvas than as SVG
+      var renderer = geo.gemeinden.length > 2000 ? L.canvas() : undefined;
+      detailIndex = topo.detail || null;
+      gemeindeLayer = L.geoJSON(geo.gemeinden, {
+        style: style, renderer: renderer,
         onEachFeature: function (feature, layer) {
           layers[feature.properties.ags] = layer;
           layer.bindTooltip(function () { return tooltip(layer); }, { sticky: true });
@@ -247,11 +328,15 @@
           });
         }
       }).addTo(map);
-      kreisLayer = L.geoJSON(geo[1], { interactive: false,
+      kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer,
+        onEachFeature: function (feature, layer) { kreisLayers[feature.properties.ags] = layer; },
         style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } }).addTo(map);
       map.getContainer().setAttribute("aria-label", "Karte: Gemeinden in NRW nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
-      apply(false);
+      if (Object.keys(figures).length) { restyle(); }  // else loadFigures() will
+      markSelected();
       zoomToScope();
+      map.on("moveend", loadDetail);
+      loadDetail();
     })
     .catch(function (e) { statusEl.textContent = "Karte konnte nicht geladen werden: " + e.message; });
 })();

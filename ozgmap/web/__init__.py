@@ -10,3 +10,9 @@ def register(app: Flask) -> None:
     register_http(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    from . import write
+    app.register_blueprint(write.bp)
+    from . import stats
+    app.register_blueprint(stats.bp)
+    from . import ogc
+    app.register_blueprint(ogc.bp)

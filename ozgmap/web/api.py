@@ -5,10 +5,10 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
 from .. import services
-from ..coverage import STATUS_ORDER, VIEWS, table
+from ..coverage import STATUS_ORDER, VIEWS, describe, table
 from .params import BadParameter, filter_query, parse_ags, read_filter, single_args
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -22,10 +22,11 @@ def _meta(snap, f=None) -> dict:
     out = {"datenstand": snap.changed_at.isoformat() if snap.changed_at else None,
            "beispieldaten": snap.has_sample and not (f and f.nur_echt),
            "quellen": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}",
-                       "katalog": c.CREDIT_CATALOG}}
+                       "katalog": c.CREDIT_CATALOG, "daten": snap.real_sources}}
     if f is not None:
         out["filter"] = filter_query(f)
         out["ansicht"] = VIEWS[f.ansicht]
+        out["legende"] = describe(snap, f)
     return out
 
 
@@ -132,7 +133,27 @@ def geometrie(level: str):
     if level not in ("gemeinden", "kreise"):
         raise LookupError(f"Keine Geometrie '{level[:40]}'. Erlaubt: gemeinden, kreise.")
     single_args(request, ("v",), strict=True)
-    resp = Response(services().boundaries.geojson_bytes(level), mimetype="application/geo+json")
+    return _geometry_response(services().boundaries.geojson_bytes(level),
+                              "application/geo+json")
+
+
+@bp.get("/geometrie/<name>.topojson")
+def geometrie_topo(name: str):
+    """The map's geometry as TopoJSON (Gemeinden and Kreise sharing their borders):
+    ``uebersicht`` (all, simplified for small scales, with the index of the detailed parts)
+    or ``karte-<Land>`` (one Land in full detail)."""
+    try:
+        body = services().boundaries.topojson_bytes(name)
+    except KeyError:
+        raise LookupError(f"Keine Geometrie '{name[:40]}'. Erlaubt: "
+                          + ", ".join(services().boundaries.topo_names) + ".")
+    single_args(request, ("v",), strict=True)
+    return _geometry_response(body, "application/json")
+
+
+def _geometry_response(body: bytes, mimetype: str) -> Response:
+    """Geometry changes only with a new build: cacheable for a day (the page adds ``v``)."""
+    resp = Response(body, mimetype=mimetype)
     resp.cache_control.public = True
     resp.cache_control.max_age = 86400
     return resp

@@ -7,7 +7,8 @@ import secrets
 from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import parse_accept_header
 
 from .params import BadParameter
 
@@ -23,6 +24,7 @@ MESSAGES = {
     405: "Diese Methode ist hier nicht erlaubt.",
     413: "Die gesendeten Daten sind zu groß.",
     415: "Dieser Inhaltstyp wird nicht unterstützt.",
+    416: "Der angefragte Bereich der Datei ist nicht verfügbar.",
     422: "Die Daten konnten nicht verarbeitet werden.",
     500: "Interner Fehler. Bitte später erneut versuchen.",
 }
@@ -37,7 +39,7 @@ def error_response(status: int, message: str, parameter: str | None = None) -> R
     """A JSON error for API clients, a calm German HTML page for people."""
     if wants_json():
         body = {"error": {"status": status, "message": message}}
-        if parameter:
+        if parameter is not None:
             body["error"]["parameter"] = parameter
         resp = jsonify(body)
     else:
@@ -51,6 +53,11 @@ def register_http(app: Flask) -> None:
     @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
+        # Flask checks MAX_CONTENT_LENGTH only when a body is read; no route reads one, so
+        # refuse an announced oversized body here (413), whatever the method.
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
 
     @app.errorhandler(BadParameter)
     def _bad_param(exc: BadParameter):
@@ -90,7 +97,8 @@ def _security_headers(resp: Response) -> None:
     framers = "'self'"
     if request.path == "/embed":
         allowed = current_app.config.get("OZGMAP_FRAME_ANCESTORS", "*").strip() or "*"
-        framers = allowed
+        # 'self' too: the /einbetten preview frames /embed from the app's own origin
+        framers = allowed if allowed == "*" else f"'self' {allowed}"
     resp.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
         f"style-src 'self' 'nonce-{nonce}'; img-src {img_src}; connect-src 'self'; "
@@ -116,13 +124,14 @@ def _conditional_and_gzip(resp: Response) -> None:
         resp.last_modified = g.last_modified
     candidates = {t.strip().strip('"').removeprefix("W/").strip('"').removesuffix("-gz")
                   for t in request.headers.get("If-None-Match", "").split(",") if t.strip()}
-    if etag in candidates:
+    if etag in candidates or "*" in candidates:
         resp.status_code = 304
         resp.set_data(b"")
         resp.headers.pop("Content-Length", None)
         resp.headers.pop("Content-Type", None)
         return
-    if ("gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024
+    accepted = parse_accept_header(request.headers.get("Accept-Encoding", ""))
+    if (accepted.quality("gzip") > 0 and len(body) > 1024
             and resp.mimetype in COMPRESSIBLE and "Content-Encoding" not in resp.headers):
         packed = _GZIP_CACHE.get(etag)
         if packed is None:

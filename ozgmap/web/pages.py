@@ -6,7 +6,7 @@ from flask import (Blueprint, Response, current_app, g, redirect, render_templat
 
 from .. import config as c
 from .. import maps, services
-from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, table
+from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, describe, table
 from .api import csv_response
 from .params import FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter
 
@@ -47,7 +47,8 @@ def page_context(snap: Snapshot, f: Filter) -> dict:
             "kreise": kreise, "leistungen": leistungen, "statuses": STATUS_ORDER,
             "views": VIEWS, "legend": maps.legend_classes(), "no_data_colour":
             maps.NO_DATA_COLOUR, "sample": snap.has_sample and not f.nur_echt,
-            "credits": credits(), "snap": snap,
+            "credits": credits(), "snap": snap, "real_sources": snap.real_sources,
+            "legend_text": describe(snap, f),
             "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
             "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),
             "kreis_name": snap.gebiete[f.kreis]["name"] if f.kreis else None,
@@ -105,54 +106,66 @@ def suche():
         exact = [gm for gm in hits if gm["name"].casefold() == ql or gm["ags"] == ql]
         if len(exact) == 1 or len(hits) == 1:
             hit = (exact or hits)[0]
+            if f.kreis and hit["kreis_ags"] != f.kreis:
+                f = f.without_kreis()  # open the hit, not a Kreis it is not in
             return redirect(url_for("pages.index", **filter_query(f), gebiet=hit["ags"]))
     hits.sort(key=lambda gm: gm["name"])
     return render_template("search.html", q=q, hits=hits, **page_context(snap, f))
 
 
-@bp.get("/tabelle")
-def tabelle():
-    """The map's data as an accessible, sortable table."""
+def _sorted_table() -> tuple[Snapshot, Filter, dict, list[dict], str, bool]:
+    """The table of the current filter, sorted by ``sort``/``richtung`` (page and CSV)."""
     snap, f, args = read_filter(strict=False, extra=("sort", "richtung"))
     t = table(services().coverage, f)
-    rows = list(t["rows"])
-    sort = args.get("sort", "name")
-    desc = args.get("richtung") == "ab"
+    sort = args.get("sort") or "name"
     valid = {"name", "kreis", "ags", "anteil", "online"} | {
         f"tf{tf['id']}" for tf in t["themenfelder"]}
     if sort not in valid:
         raise BadParameter("sort", "Unbekannte Sortierspalte.")
+    if args.get("richtung", "auf") not in ("auf", "ab", ""):
+        raise BadParameter("richtung", "richtung muss 'auf' oder 'ab' sein.")
+    desc = args.get("richtung") == "ab"
 
-    def key(r):
+    def value(r):
         v = r["themen"].get(int(sort[2:])) if sort.startswith("tf") else r[sort]
-        return (v is None, v if not isinstance(v, str) else v.casefold())
-    rows.sort(key=key, reverse=False)
-    if desc:
-        nones = [r for r in rows if key(r)[0]]
-        rows = [r for r in rows if not key(r)[0]][::-1] + nones
+        return v.casefold() if isinstance(v, str) else v
+    known = sorted((r for r in t["rows"] if value(r) is not None),
+                   key=lambda r: r["name"].casefold())           # ties: by name, A–Z
+    known.sort(key=value, reverse=desc)                           # stable sort keeps that
+    rows = known + [r for r in t["rows"] if value(r) is None]     # "keine Daten" last
+    return snap, f, t, rows, sort, desc
+
+
+@bp.get("/tabelle")
+def tabelle():
+    """The map's data as an accessible, sortable table."""
+    snap, f, t, rows, sort, desc = _sorted_table()
     return render_template("table.html", rows=rows, tf_cols=t["themenfelder"], sort=sort,
                            desc=desc, **page_context(snap, f))
 
 
 @bp.get("/tabelle.csv")
 def tabelle_csv():
-    """Exactly the table of ``/tabelle`` as CSV."""
-    snap, f, _ = read_filter(strict=False, extra=("sort", "richtung"))
-    t = table(services().coverage, f)
+    """Exactly the table of ``/tabelle`` (same filter, same order) as CSV."""
+    _snap, _f, t, rows, _sort, _desc = _sorted_table()
     header = ["AGS", "Gemeinde", "Kreis", "Leistungen im Filter", "online", "Anteil"] + [
         tf["name"] for tf in t["themenfelder"]]
-    rows = [[r["ags"], r["name"], r["kreis"], r["leistungen_im_filter"], r["online"],
-             r["anteil"]] + [r["themen"][tf["id"]] for tf in t["themenfelder"]]
-            for r in t["rows"]]
-    return csv_response(header, rows, "ozg-landkarte-tabelle.csv")
+    body = [[r["ags"], r["name"], r["kreis"], r["leistungen_im_filter"], r["online"],
+             r["anteil"]] + [r["themen"][tf["id"]] for tf in t["themenfelder"]] for r in rows]
+    return csv_response(header, body, "ozg-landkarte-tabelle.csv")
 
 
 @bp.get("/daten")
-def daten():
-    """Sources, licences, data notes and downloads."""
+@bp.get("/daten/<download>")
+def daten(download: str | None = None):
+    """Sources, licences, data notes and downloads (``/daten/<file>``, see web.downloads)."""
+    from . import downloads
+    if download is not None:
+        return downloads.response(download)
     snap = services().coverage.snapshot()
     imports = services().store.imports()[-10:][::-1]
-    return render_template("daten.html", **page_context(snap, Filter()), imports=imports)
+    return render_template("daten.html", **page_context(snap, Filter()), imports=imports,
+                           downloads=downloads.FILES, records=len(snap.records))
 
 
 @bp.get("/vorlage.csv")
@@ -228,3 +241,16 @@ def einbetten():
     title = "OZG-Landkarte" + (f": {snap.gebiete[f.kreis]['name']}" if f.kreis else " NRW")
     return render_template("einbetten.html", src=src, title=title,
                            preview=url_for("pages.embed", **q), **page_context(snap, f))
+
+
+@bp.get("/barrierefreiheit")
+def barrierefreiheit():
+    """Accessibility statement (BGG NRW / BITV NRW) with the feedback contact."""
+    return render_template("barrierefreiheit.html", credits=credits(),
+                           contact=current_app.config["OZGMAP_CONTACT"])
+
+
+@bp.app_template_test("weblink")
+def is_weblink(url) -> bool:
+    """Only http(s) URLs become links; anything else (javascript:, data:) stays text."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))

@@ -49,20 +49,20 @@ def parse_filter(args: dict[str, str], snap: Snapshot) -> Filter:
     themenfeld = None
     if args.get("themenfeld"):
         v = args["themenfeld"]
-        if not v.isdigit() or int(v) not in snap.themenfeld_names:
+        if not re.fullmatch(r"[0-9]{1,3}", v) or int(v) not in snap.themenfeld_names:
             raise BadParameter("themenfeld", f"Unbekanntes Themenfeld '{v[:40]}'. Erwartet "
                                "wird die Nummer eines der 14 Themenfelder (1–14).")
         themenfeld = int(v)
     leistung = args.get("leistung") or None
     if leistung is not None:
-        if not re.fullmatch(r"\d{1,8}", leistung):
+        if not re.fullmatch(r"[0-9]{1,8}", leistung):
             raise BadParameter("leistung", "Leistung muss eine OZG-ID sein (Ziffern, z. B. "
                                "10110).")
         if leistung not in snap.leistungen:
             raise BadParameter("leistung", f"Unbekannte OZG-Leistung '{leistung}'.")
     kreis = args.get("kreis") or None
     if kreis is not None:
-        if not re.fullmatch(r"\d{5}", kreis):
+        if not re.fullmatch(r"[0-9]{5}", kreis):
             raise BadParameter("kreis", "Kreis muss ein 5-stelliger Kreisschlüssel sein "
                                "(z. B. 05570).")
         if snap.gebiete.get(kreis, {}).get("ebene") != "kreis":
@@ -96,7 +96,7 @@ def parse_ags(value: str, snap: Snapshot) -> str:
 
     Malformed keys raise :class:`BadParameter`; unknown ones ``LookupError`` (HTTP 404).
     """
-    if not re.fullmatch(r"\d{2}|\d{5}|\d{8}", value or ""):
+    if not re.fullmatch(r"[0-9]{2}|[0-9]{5}|[0-9]{8}", value or ""):
         raise BadParameter("ags", "AGS muss 8 (Gemeinde), 5 (Kreis) oder 2 (Land) Ziffern "
                            "haben.")
     if value not in snap.gebiete:
@@ -109,7 +109,9 @@ def read_filter(strict: bool, extra: tuple[str, ...] = ()) -> tuple[Snapshot, Fi
     from flask import request
 
     from .. import services
+    from flask import g
     snap = services().coverage.snapshot()
+    g.last_modified = snap.changed_at  # Last-Modified for every answer built from it
     args = single_args(request, FILTER_PARAMS + extra, strict)
     return snap, parse_filter(args, snap), args
 
@@ -132,12 +134,12 @@ def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
                            "(5 Ziffern) sein.")
     lage = None
     if args.get("lage"):
-        if not args["lage"].isdigit() or int(args["lage"]) not in snap.lagen:
+        if not re.fullmatch(r"[0-9]{1,4}", args["lage"]) or int(args["lage"]) not in snap.lagen:
             raise BadParameter("lage", f"Unbekannte Lage '{args['lage'][:40]}'.")
         lage = int(args["lage"])
     min_n = 2
     if args.get("min"):
-        if not args["min"].isdigit() or not 1 <= int(args["min"]) <= 50:
+        if not re.fullmatch(r"[0-9]{1,2}", args["min"]) or not 1 <= int(args["min"]) <= 50:
             raise BadParameter("min", "min muss eine Zahl von 1 bis 50 sein.")
         min_n = int(args["min"])
     return {"snap": snap, "f": f, "args": args, "ags": ags, "lage": lage, "min": min_n,

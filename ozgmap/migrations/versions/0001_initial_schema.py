@@ -1,7 +1,7 @@
 """Initial schema: catalogue, Gebiete, implementations with history, import log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25
 """
 import sqlalchemy as sa

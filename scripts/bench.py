@@ -1,0 +1,687 @@
+#!/usr/bin/env python3
+"""Benchmark: ozgmap's map (B) against the naive folium map (A) and static files (C).
+
+    python scripts/bench.py                  # NRW, then all of Germany (builds de_* if missing)
+    python scripts/bench.py --gebiet nrw     # NRW only (what scripts/bench_map.py runs)
+    python scripts/bench.py -n 30 --zeichnen 5 --markdown perf.md
+
+A  the approach a user would write first: a folium Choropleth of the full-resolution VG250
+   Gemeinden inlined in the HTML, built on every request (ozgmap.maps.naive_choropleth behind
+   gunicorn). Its bytes are its HTML only: the JS/CSS it links on CDNs are not fetched. In
+   Chromium those CDN requests are blocked; Leaflet is answered from the local copy.
+B  ozgmap behind gunicorn (one worker): ``/`` with everything it loads, and ``/api/gebiete``.
+C  the physical limit: B's bytes, saved once and served as files by Python's http.server
+   (with pre-compressed ``.gz`` siblings, like nginx's gzip_static).
+
+Every server runs alone, on the same database and filter (the default: all Themenfelder).
+Times to first byte are medians of ``-n`` requests; "cold" is the first request of a freshly
+started worker. Memory is the peak resident set (VmHWM) of the serving process. The map
+counts as drawn when ``#map-status`` says "… Gemeinden dargestellt" (A: when all Gemeinden
+are SVG paths), one frame later, in a fresh browser context (empty cache).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import http.server
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CACHE = ROOT / ".cache" / "bench"
+BOUNDARIES = ROOT / "boundaries"
+VENDOR = ROOT / "ozgmap" / "static" / "vendor" / "leaflet"
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".geojson", ".topojson", "")
+AREA_NAMES = {"nrw": "NRW", "de": "Germany"}
+
+
+def say(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- data: boundaries, database, full-resolution geometry for A ----------------------------
+
+def ensure_boundaries(area: str) -> None:
+    """Germany's boundary files (built with ``build_boundaries.py --all`` when missing)."""
+    if area == "de" and not all((BOUNDARIES / f"de_{lvl}.geojson").exists()
+                                for lvl in ("gemeinden", "kreise")):
+        say("Grenzen für ganz Deutschland fehlen: baue sie (build_boundaries.py --all) …")
+        import build_boundaries
+        if build_boundaries.main(["--all"]) != 0:
+            raise SystemExit("Fehler beim Bau der Grenzen.")
+    from ozgmap import boundaries as b
+    if not (BOUNDARIES / f"{area}_uebersicht.topojson").exists():
+        say(f"TopoJSON-Stufen für {area} fehlen: schreibe sie …")
+        b.write_levels(b.Boundaries.load(BOUNDARIES, area), BOUNDARIES)
+
+
+def app_env(area: str, db: Path, instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OZGMAP_")}
+    env.update(OZGMAP_DATABASE_URL=f"sqlite:///{db}", OZGMAP_BOUNDARIES=area,
+               OZGMAP_INSTANCE_DIR=str(instance), OZGMAP_CACHE_DIR=str(CACHE / "katalog"))
+    if os.environ.get("OZGMAP_DATA_DIR"):
+        env["OZGMAP_DATA_DIR"] = os.environ["OZGMAP_DATA_DIR"]
+    return env
+
+
+def ensure_db(area: str, fresh: bool, tmp: Path) -> tuple[Path, float | None]:
+    """``ozgmap init`` (boundaries, catalogue, Beispieldaten) into .cache/bench/{area}.sqlite,
+    reused by later runs unless *fresh*; returns the path and the time init took."""
+    db = CACHE / f"{area}.sqlite"
+    if db.exists() and not fresh:
+        say(f"Datenbank {db.relative_to(ROOT)} vorhanden (--neu baut sie neu).")
+        return db, None
+    CACHE.mkdir(parents=True, exist_ok=True)
+    part = db.with_suffix(".part")
+    part.unlink(missing_ok=True)
+    say(f"ozgmap init für {area} (Beispieldaten für jede Gemeinde; Deutschland: Minuten) …")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from ozgmap.cli import main; main()", "init"],
+                   check=True, cwd=ROOT,
+                   env=app_env(area, part, tmp), stdout=sys.stderr)
+    took = time.perf_counter() - t0
+    part.replace(db)
+    return db, took
+
+
+def full_resolution(area: str) -> Path:
+    """The unsimplified VG250 Gemeinden (GeoJSON, as a user would take them) for A."""
+    path = CACHE / f"{area}_gemeinden_voll.geojson"
+    if path.exists():
+        return path
+    import build_boundaries
+
+    from ozgmap import boundaries as b
+    say(f"Lese die VG250-Gemeinden in voller Auflösung für A ({area}) …")
+    pkg = build_boundaries.fetch_package(ROOT / ".cache" / "vg250")
+    gdf = b.read_vg250(pkg / "gemeinden.geo.json", "05" if area == "nrw" else None)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_text(gdf[["ags", "name", "geometry"]].to_json(), encoding="utf-8")
+    return path
+
+
+def naive_app():
+    """Baseline A as a WSGI app (``gunicorn 'bench:naive_app()'``): every request computes
+    the figures' map anew with folium, the full geometry inlined."""
+    from flask import Flask, Response, request
+
+    from ozgmap import create_app, maps, services
+    from ozgmap.coverage import Filter
+    geojson = json.loads(Path(os.environ["BENCH_NAIVE_GEOJSON"]).read_text(encoding="utf-8"))
+    cov = services(create_app()).coverage
+    app = Flask("naive")
+
+    @app.get("/")
+    def index():
+        tf = request.args.get("themenfeld")
+        figures = {r["ags"]: r["anteil"]
+                   for r in cov.figures(Filter(themenfeld=int(tf) if tf else None))}
+        return Response(maps.naive_choropleth(geojson, figures), mimetype="text/html")
+
+    @app.get("/ok")
+    def ok():
+        return "ok"
+    return app
+
+
+# --- servers -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Resp:
+    status: int
+    ttfb: float          # seconds from sending the request to the status line and headers
+    body: bytes
+    headers: dict
+
+
+def get(port: int, path: str, gz: bool = True, timeout: float = 1800) -> Resp:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip"} if gz else {})
+    r = conn.getresponse()
+    ttfb = time.perf_counter() - t0
+    body = r.read()
+    conn.close()
+    return Resp(r.status, ttfb, body, {k.lower(): v for k, v in r.getheaders()})
+
+
+def ok(port: int, path: str, gz: bool = True) -> Resp:
+    r = get(port, path, gz)
+    if r.status != 200:
+        raise SystemExit(f"Fehler: {path} antwortet {r.status}: {r.body[:300]!r}")
+    return r
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Server:
+    """One server process we start, probe, measure and stop (only it, by its pid)."""
+
+    name: str
+    cmd: list[str]
+    env: dict
+    probe: str
+    log: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        cmd = [c.replace("{port}", str(self.port)) for c in self.cmd]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=open(self.log, "ab"),
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"Fehler: Server {self.name} endete, siehe {self.log}")
+            try:
+                if get(self.port, self.probe, timeout=5).status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"Fehler: Server {self.name} antwortet nicht, siehe {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def peak_mb(self) -> float:
+        """Peak RSS of the process that answers: the gunicorn worker, or the server itself."""
+        workers = children(self.proc.pid)
+        return max(peak_mb(p) for p in workers) if workers else peak_mb(self.proc.pid)
+
+
+def gunicorn(app: str, extra: list[str] = ()) -> list[str]:
+    # one worker so that its memory is the server's; a long timeout so that slow cold starts
+    # are measured instead of killed (``ozgmap serve`` keeps gunicorn's 30 s)
+    return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1",
+            "--timeout", "1800", *extra, app]
+
+
+class GzipStatic(http.server.SimpleHTTPRequestHandler):
+    """http.server that answers with ``FILE.gz`` when it exists and the client takes gzip."""
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if "gzip" in self.headers.get("Accept-Encoding", "") and os.path.exists(path + ".gz"):
+            with open(path + ".gz", "rb") as fh:
+                body = fh.read()
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            import io
+            return io.BytesIO(body)
+        return super().send_head()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve_static(directory: str, port: int) -> None:
+    handler = lambda *a, **kw: GzipStatic(*a, directory=directory, **kw)  # noqa: E731
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+DRAWN_JS = """(() => {
+  const want = %d;
+  const mark = () => requestAnimationFrame(() => setTimeout(() => {
+    if (window.__drawn === undefined) { window.__drawn = performance.now(); } }, 0));
+  const obs = new MutationObserver(() => {
+    const s = document.getElementById('map-status');
+    if ((!want && s && /\\d+ Gemeinden dargestellt/.test(s.textContent)) ||
+        (want && document.querySelectorAll('path.leaflet-interactive').length >= want)) {
+      obs.disconnect(); mark();
+    }
+  });
+  obs.observe(document, {childList: true, subtree: true, characterData: true});
+})();"""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+class Browser:
+    """Headless Chromium from Debian via Playwright, or None when either is missing."""
+
+    def __init__(self):
+        from playwright.sync_api import sync_playwright
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                                args=CHROMIUM_ARGS)
+        self.version = self.browser.version
+
+    @classmethod
+    def start(cls) -> "Browser | None":
+        if not Path("/usr/bin/chromium").exists():
+            say("Kein /usr/bin/chromium (make test installiert es): keine Zeichenzeiten.")
+            return None
+        try:
+            return cls()
+        except ImportError:
+            say("Playwright fehlt (pip install playwright): keine Zeichenzeiten.")
+            return None
+
+    def close(self) -> None:
+        self.browser.close()
+        self._pw.stop()
+
+    def draw(self, url: str, runs: int, want_paths: int = 0,
+             timeout_s: float = 300) -> tuple[float | None, list[str]]:
+        """Median seconds until the map is drawn, and the same-origin URLs the page loaded.
+        Requests to other hosts never leave the browser (see :func:`_offline`)."""
+        times, loaded = [], []
+        origin = "/".join(url.split("/", 3)[:3])
+        for i in range(runs):
+            ctx = self.browser.new_context(viewport={"width": 1280, "height": 800})
+            ctx.add_init_script(DRAWN_JS % want_paths)
+            ctx.route("**/*", lambda route: _offline(route, origin))
+            page = ctx.new_page()
+            if i == 0:
+                page.on("request", lambda r: loaded.append(r.url)
+                        if r.url.startswith(origin) else None)
+            try:
+                page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+                page.wait_for_function("() => window.__drawn !== undefined",
+                                       timeout=timeout_s * 1000, polling=50)
+                times.append(page.evaluate("() => window.__drawn") / 1000)
+            except Exception as exc:  # noqa: BLE001 - a map that does not draw is a result
+                say(f"  nicht gezeichnet ({type(exc).__name__}): {str(exc)[:120]}")
+                ctx.close()
+                return None, loaded
+            ctx.close()
+        return statistics.median(times), loaded
+
+
+# A's legend needs d3 from a CDN; without it folium's script stops before the map is drawn.
+# This stand-in swallows every d3 call (no legend, nothing fetched).
+D3_STUB = """(function () {
+  var p = new Proxy(function () {}, { get: function (t, k) {
+    return k === Symbol.toPrimitive ? function () { return 0; } : p; },
+    apply: function () { return p; } });
+  window.d3 = p;
+})();"""
+
+
+def _offline(route, origin: str) -> None:
+    """No network for A: its own server, Leaflet from our copy, a d3 stub, nothing else."""
+    url = route.request.url
+    if url.startswith(origin):
+        route.continue_()
+    elif url.endswith("/leaflet.js"):
+        route.fulfill(path=str(VENDOR / "leaflet.js"), content_type="application/javascript")
+    elif url.endswith("/leaflet.css"):
+        route.fulfill(path=str(VENDOR / "leaflet.css"), content_type="text/css")
+    elif url.endswith("/d3.min.js"):
+        route.fulfill(body=D3_STUB, content_type="application/javascript")
+    else:
+        route.abort()
+
+
+# --- measuring one area --------------------------------------------------------------------
+
+def median_ttfb(port: int, path: str, n: int) -> float:
+    return statistics.median(ok(port, path).ttfb for _ in range(n))
+
+
+def page_resources(port: int, html: str) -> list[str]:
+    """Same-origin URLs ``/`` loads, read from its HTML (used when there is no browser)."""
+    urls = ["/"] + re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html)
+    cfg = json.loads(re.search(r'id="ozgmap-config">(.*?)</script>', html, re.S).group(1))
+    urls.append(cfg["geometry"]["gemeinden"].replace("gemeinden.geojson", "uebersicht.topojson"))
+    urls.append(cfg["api"])
+    return urls
+
+
+def sizes(port: int, paths: list[str]) -> dict[str, tuple[int, int]]:
+    """Path -> (raw bytes, bytes sent gzip-compressed when the client asks)."""
+    return {p: (len(ok(port, p, gz=False).body), len(ok(port, p, gz=True).body)) for p in paths}
+
+
+def measure_area(area: str, args, browser: Browser | None, tmp: Path) -> dict:
+    """All figures of one area as {measure: {A, B, C}} plus notes."""
+    ensure_boundaries(area)
+    db, init_s = ensure_db(area, args.neu, tmp)
+    env = app_env(area, db, tmp)
+    n, draws = args.n, args.zeichnen
+    res: dict = {"area": area, "init_s": init_s, "A": {}, "B": {}, "C": {}}
+    B, C, A = res["B"], res["C"], res["A"]
+    log = tmp / f"{area}-server.log"
+    say(f"{area}: baue die TopoJSON-Stufen der Karte (zur Zeitmessung, ohne zu schreiben) …")
+    from ozgmap import boundaries as bd
+    geo = bd.Boundaries.load(BOUNDARIES, area)
+    t0 = time.perf_counter()
+    for name in geo.topo_names:
+        bd.level_topology(geo, name)
+    B["build_s"] = time.perf_counter() - t0
+    del geo
+
+    # B, worker 1: cold and warm "/", its resources, filter changes, the browser
+    say(f"{area}: B (ozgmap) – kaltes '/', warme Anfragen, Filterwechsel …")
+    with Server("B", gunicorn("ozgmap.wsgi:app"), env, "/static/ozgmap.css", log) as srv:
+        B["ttfb_cold"] = ok(srv.port, "/").ttfb
+        html = ok(srv.port, "/", gz=False).body.decode()
+        B["ttfb_warm"] = median_ttfb(srv.port, "/", n)
+        urls = page_resources(srv.port, html)
+        if browser:
+            say(f"{area}: B im Browser ({draws}×) …")
+            B["draw_s"], loaded = browser.draw(srv.url + "/", draws)
+            if loaded:
+                urls = [u for u in dict.fromkeys("/" + u.split("/", 3)[3] for u in loaded)
+                        if not u.endswith("favicon.ico")]
+        B["sizes"] = sizes(srv.port, urls)
+        figures_url = next(u for u in urls if u.startswith("/api/umsetzung"))
+        changes = [ok(srv.port, f"/api/umsetzung?themenfeld={tf}") for tf in range(1, 15)]
+        B["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
+        B["filter_ttfb_max"] = max(r.ttfb for r in changes)
+        B["filter_bytes"] = statistics.median(len(r.body) for r in changes)
+        site = tmp / f"{area}-static"
+        for u in urls:  # C's files: B's bytes, as they are
+            save(site, u, ok(srv.port, u, gz=False).body)
+        B["peak_mb"] = srv.peak_mb()
+
+    # B, worker 2: cold geometry (memory of the geometry alone), cold and warm /api/gebiete
+    say(f"{area}: B – kalte Geometrie und /api/gebiete …")
+    geo_url = next(u for u in urls if ".topojson" in u)
+    with Server("B2", gunicorn("ozgmap.wsgi:app"), env, "/static/ozgmap.css", log) as srv:
+        B["geo_cold"] = ok(srv.port, geo_url).ttfb
+        B["geo_peak_mb"] = srv.peak_mb()
+        B["gebiete_cold"] = ok(srv.port, "/api/gebiete").ttfb
+        B["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", n)
+        raw = ok(srv.port, "/api/gebiete", gz=False).body
+        B["gebiete_bytes"] = (len(raw), len(ok(srv.port, "/api/gebiete").body))
+        save(site, "/api/gebiete", raw)
+        B["peak_mb"] = max(B["peak_mb"], srv.peak_mb())
+
+    # C: the same bytes as static files
+    say(f"{area}: C (statische Dateien) …")
+    static = [sys.executable, str(Path(__file__).resolve()), "--statisch", str(site),
+              "--port", "{port}"]
+    with Server("C", static, env, "/", log) as srv:
+        C["ttfb_warm"] = median_ttfb(srv.port, "/", n)
+        C["sizes"] = sizes(srv.port, list(B["sizes"]))
+        C["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", n)
+        C["gebiete_bytes"] = (len(ok(srv.port, "/api/gebiete", gz=False).body),
+                              len(ok(srv.port, "/api/gebiete").body))
+        C["filter_ttfb"] = median_ttfb(srv.port, figures_url, n)
+        if browser:
+            say(f"{area}: C im Browser ({draws}×) …")
+            C["draw_s"], _ = browser.draw(srv.url + "/", draws)
+        C["peak_mb"] = srv.peak_mb()
+
+    # A: the naive folium map, built per request
+    if not args.ohne_a:
+        say(f"{area}: A (naive folium-Karte, volle Auflösung) …")
+        a_env = {**env, "BENCH_NAIVE_GEOJSON": str(full_resolution(area))}
+        a_n = max(1, min(n, 5 if area == "nrw" else 2))
+        cmd = gunicorn("bench:naive_app()", ["--pythonpath", str(ROOT / "scripts")])
+        with Server("A", cmd, a_env, "/ok", log) as srv:
+            first = ok(srv.port, "/", gz=False)
+            A["ttfb_cold"] = first.ttfb
+            A["ttfb_warm"] = statistics.median(ok(srv.port, "/", gz=False).ttfb
+                                               for _ in range(a_n))
+            A["html"] = (len(first.body), len(gzip.compress(first.body, 6)))
+            changes = [ok(srv.port, f"/?themenfeld={tf}", gz=False) for tf in (1, 2)]
+            A["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
+            A["filter_bytes"] = len(gzip.compress(changes[0].body, 6))
+            if browser:
+                a_draws = draws if area == "nrw" else 1
+                say(f"{area}: A im Browser ({a_draws}×, CDN gesperrt, Leaflet lokal) …")
+                count = len(json.loads(Path(a_env["BENCH_NAIVE_GEOJSON"]).read_text())
+                            ["features"])
+                A["draw_s"], _ = browser.draw(srv.url + "/", a_draws, want_paths=count)
+            A["peak_mb"] = srv.peak_mb()
+    res["gemeinden"] = gemeinden_count(area)
+    return res
+
+
+def gemeinden_count(area: str) -> int:
+    text = (BOUNDARIES / f"{area}_gemeinden.geojson").read_text(encoding="utf-8")
+    return text.count('"type":"Feature"')
+
+
+def save(site: Path, url: str, body: bytes) -> None:
+    path = site / (urlsplit(url).path.lstrip("/") or "index.html")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    if path.suffix in COMPRESSIBLE and len(body) > 1024:
+        Path(str(path) + ".gz").write_bytes(gzip.compress(body, 6, mtime=0))
+
+
+# --- the table -----------------------------------------------------------------------------
+
+def kb(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{v / 1e6:.2f} MB" if v >= 1e6 else f"{v / 1e3:.0f} KB"
+
+
+def ms(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.1f} s" if v >= 10 else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
+
+
+def ratio(b: float | None, other: float | None) -> str:
+    if b is None or other is None or not other:
+        return "–"
+    r = b / other
+    return f"{r:.2f}" + (f" (1/{other / b:.0f})" if r < 0.2 and b else "")
+
+
+def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
+    A, B, C = res["A"], res["B"], res["C"]
+    b_raw = sum(r for r, _ in B["sizes"].values())
+    b_gz = sum(g for _, g in B["sizes"].values())
+    c_raw = sum(r for r, _ in C["sizes"].values())
+    c_gz = sum(g for _, g in C["sizes"].values())
+    a_raw, a_gz = A.get("html", (None, None))
+    biggest = max(r for r, _ in B["sizes"].values())
+    out = []
+
+    def row(name, a, b, c, fmt, ratios=True):
+        out.append((name, fmt(a), fmt(b), fmt(c), ratio(b, a) if ratios else "–",
+                    ratio(b, c) if ratios else "–"))
+    row(f"`/` in total, raw ({len(B['sizes'])} responses; A: HTML only)", a_raw, b_raw,
+        c_raw, kb)
+    row("`/` in total, gzip", a_gz, b_gz, c_gz, kb)
+    row("largest single response of `/`, raw", a_raw, biggest,
+        max(r for r, _ in C["sizes"].values()), kb)
+    row(f"`/` time to first byte, warm (median of {res['n']})", A.get("ttfb_warm"),
+        B["ttfb_warm"], C["ttfb_warm"], ms)
+    row("`/` time to first byte, cold (first request of a new worker)", A.get("ttfb_cold"),
+        B["ttfb_cold"], None, ms)
+    row("time to build the map (A: the page, every request; B: geometry levels, once)",
+        A.get("ttfb_warm"), B["build_s"], None, ms, ratios=False)
+    row("geometry, cold (first request of a new worker)", None, B["geo_cold"], None, ms)
+    row("`/api/gebiete`, raw", None, B["gebiete_bytes"][0], C["gebiete_bytes"][0], kb)
+    row("`/api/gebiete`, gzip", None, B["gebiete_bytes"][1], C["gebiete_bytes"][1], kb)
+    row(f"`/api/gebiete` time to first byte, warm (median of {res['n']})", None,
+        B["gebiete_warm"], C["gebiete_warm"], ms)
+    row("`/api/gebiete` time to first byte, cold", None, B["gebiete_cold"], None, ms)
+    row("filter change: bytes, gzip (A: whole page again)", A.get("filter_bytes"),
+        B["filter_bytes"], None, kb)
+    row("filter change: server time, median of 14 Themenfelder (A: 2)",
+        A.get("filter_ttfb"), B["filter_ttfb"], C["filter_ttfb"], ms)
+    row("filter change: server time, slowest Themenfeld", None, B["filter_ttfb_max"], None, ms)
+    row("peak memory of the server process (VmHWM)", mb(A.get("peak_mb")),
+        mb(B["peak_mb"]), mb(C["peak_mb"]), kb)
+    row("B's worker after its first request, for the geometry (no figures yet)", None,
+        mb(B["geo_peak_mb"]), None, kb)
+    row("map drawn in headless Chromium (median, empty cache)", A.get("draw_s"),
+        B.get("draw_s"), C.get("draw_s"), ms)
+    return out
+
+
+def mb(v: float | None) -> float | None:
+    return None if v is None else v * 1e6
+
+
+def table(res: dict) -> str:
+    head = ("| measure | A naive folium | B ozgmap | C static files | B/A | B/C |\n"
+            "| --- | ---: | ---: | ---: | ---: | ---: |\n")
+    return head + "\n".join("| " + " | ".join(r) + " |" for r in rows(res))
+
+
+def targets(res: dict) -> list[tuple[bool | None, str]]:
+    """Each target of issue 7 with the measured figure."""
+    A, B, C = res["A"], res["B"], res["C"]
+    b_gz = sum(g for _, g in B["sizes"].values())
+    biggest = max(r for r, _ in B["sizes"].values())
+    draw = B.get("draw_s")
+    out: list[tuple[bool | None, str]] = []
+
+    def check(cond, text):
+        out.append((None if cond is None else bool(cond), text))
+    if res["area"] == "nrw":
+        check(b_gz < 600e3, f"`/` under 600 KB gzip in total: {kb(b_gz)}")
+        check(B["ttfb_warm"] < 0.1, f"warm time to first byte under 100 ms: {ms(B['ttfb_warm'])}")
+        check(B["filter_ttfb"] < 0.05, f"filter change under 50 ms server time: median "
+              f"{ms(B['filter_ttfb'])}, slowest {ms(B['filter_ttfb_max'])}")
+        if A:
+            a_gz = A["html"][1]
+            check(a_gz >= 5 * b_gz, f"at least 5x lighter than A: {a_gz / b_gz:.0f}x (gzip)")
+            check(A["ttfb_warm"] >= 5 * B["ttfb_warm"],
+                  f"at least 5x faster than A (time to first byte): "
+                  f"{A['ttfb_warm'] / B['ttfb_warm']:.0f}x")
+            if draw and A.get("draw_s"):
+                check(A["draw_s"] >= 5 * draw, f"at least 5x faster than A (map drawn): "
+                      f"{A['draw_s'] / draw:.1f}x")
+        check(B["ttfb_warm"] <= 3 * C["ttfb_warm"], f"within 3x of C (time to first byte): "
+              f"{B['ttfb_warm'] / C['ttfb_warm']:.1f}x")
+        if draw and C.get("draw_s"):
+            check(draw <= 3 * C["draw_s"], f"within 3x of C (map drawn): "
+                  f"{draw / C['draw_s']:.2f}x")
+    else:
+        check(None if draw is None else draw < 3, f"map drawn in under 3 s: {ms(draw)}")
+        check(b_gz < 4e6, f"`/` under 4 MB gzip in total: {kb(b_gz)}")
+        check(biggest <= 5e6, f"no response of the map over 5 MB: largest {kb(biggest)} raw "
+              f"(`/api/gebiete`, not used by the map: {kb(B['gebiete_bytes'][0])})")
+    check(B["peak_mb"] < 1024, f"server memory under 1 GB: {B['peak_mb']:.0f} MB")
+    return out
+
+
+def machine(browser: Browser | None) -> str:
+    model = next((ln.split(":", 1)[1].strip() for ln in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("model name")), platform.processor())
+    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+               if ln.startswith("MemTotal"))
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} CPUs ({model}), {mem / 1024 / 1024:.0f} GB RAM, "
+            f"Linux {platform.release()}, Python {platform.python_version()}"
+            + (f", Chromium {browser.version}" if browser else "")
+            + f"; load average {load:.1f} at the start")
+
+
+def report(results: list[dict], browser: Browser | None, argv: list[str], took: float) -> str:
+    lines = [f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine(browser)}; "
+             f"`python scripts/bench.py {' '.join(argv)}`".rstrip() + f" ({took / 60:.0f} min).",
+             ""]
+    for res in results:
+        lines.append(f"**{AREA_NAMES[res['area']]}** ({res['gemeinden']} Gemeinden"
+                     + (f"; `ozgmap init` took {ms(res['init_s'])}" if res["init_s"] else "")
+                     + ")\n")
+        lines.append(table(res))
+        lines.append("")
+        for passed, text in targets(res):
+            mark = {True: "met", False: "**missed**", None: "not measured"}[passed]
+            lines.append(f"- {mark}: {text}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--gebiet", choices=["nrw", "de", "beide"], default="beide",
+                    help="NRW, ganz Deutschland oder beide (Standard)")
+    ap.add_argument("-n", type=int, default=20, help="Anfragen je Median (Standard: 20)")
+    ap.add_argument("--zeichnen", type=int, default=3,
+                    help="Seitenaufrufe im Browser je Median (Standard: 3)")
+    ap.add_argument("--neu", action="store_true", help="Datenbanken neu aufbauen")
+    ap.add_argument("--ohne-a", action="store_true", help="A (naive Karte) auslassen")
+    ap.add_argument("--markdown", type=Path, help="die Tabellen auch in diese Datei schreiben")
+    ap.add_argument("--statisch", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.statisch:  # C's server process
+        serve_static(args.statisch, args.port)
+        return 0
+    t0 = time.perf_counter()
+    areas = ["nrw", "de"] if args.gebiet == "beide" else [args.gebiet]
+    browser = Browser.start()
+    tmp = Path(tempfile.mkdtemp(prefix="ozgmap-bench-"))
+    results = []
+    try:
+        for area in areas:
+            res = measure_area(area, args, browser, tmp)
+            res["n"] = args.n
+            results.append(res)
+    finally:
+        if browser:
+            browser.close()
+    text = report(results, browser, argv, time.perf_counter() - t0)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text + "\n", encoding="utf-8")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

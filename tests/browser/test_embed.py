@@ -1,0 +1,86 @@
+"""The embed on a Kreis website: another origin frames ``/embed`` in a real browser."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from mapdom import expected_colours, wait_for_colours, wait_map_ready
+
+pytestmark = pytest.mark.browser
+KREIS = "05570"
+
+
+def app_frame(page, live_server, path: str):
+    """The frame of *page* that shows *path* of the app (waits until it is attached)."""
+    prefix = live_server.url + path
+    page.wait_for_function("p => [...document.querySelectorAll('iframe')].some("
+                           "f => f.src.startsWith(p))", arg=prefix)
+    for _ in range(100):
+        frames = [f for f in page.frames if f.url.startswith(prefix)]
+        if frames:
+            return frames[0]
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no frame with {prefix}: {[f.url for f in page.frames]}")
+
+
+def test_embed_works_in_a_cross_origin_iframe(context, rec, live_server, host):
+    src = f"{live_server.url}/embed?kreis={KREIS}"
+    host_url = host.frame_page("kreis-website", src)
+    page = context.new_page()
+    page.goto(host_url)
+    frame = app_frame(page, live_server, "/embed")
+    assert urlsplit(host_url).netloc != urlsplit(frame.url).netloc
+    wait_map_ready(frame)
+    wait_for_colours(frame, expected_colours(live_server, f"?kreis={KREIS}"), kreis=KREIS)
+
+    # search inside the frame, as a visitor of the Kreis website would
+    frame.locator("#q").fill("Telgte")
+    frame.locator("#q").press("Enter")
+    frame.locator("#detail-title").filter(has_text="Telgte").wait_for()
+    assert frame.locator("#detail ul.offers > li").count() > 0
+
+    # every link inside the embed opens outside the frame; the host page stays
+    targets = frame.locator("a[href]").evaluate_all(
+        "as => as.map(a => (a.target || (document.querySelector('base[target]') || {}).target"
+        " || '') + ' ' + a.href)")
+    assert targets and all(t.startswith("_blank ") for t in targets), \
+        [t for t in targets if not t.startswith("_blank ")][:5]
+    with context.expect_page() as popup:
+        frame.get_by_role("link", name="Tabelle").click()
+    popup.value.wait_for_load_state()
+    assert popup.value.url == f"{live_server.url}/tabelle?kreis={KREIS}"
+    assert page.url == host_url
+    assert frame.url.startswith(src)
+
+    assert context.cookies() == [] and rec.set_cookies() == []
+    rec.assert_clean(host.origin, live_server.url)
+
+
+def test_embed_preview_on_einbetten_works(page, rec, live_server):
+    page.goto(f"{live_server.url}/einbetten?kreis={KREIS}")
+    snippet = page.locator("#snippet").input_value()
+    assert f'src="{live_server.url}/embed?kreis={KREIS}"' in snippet
+    frame = app_frame(page, live_server, "/embed")
+    wait_map_ready(frame)
+    rec.assert_clean(live_server.url)
+
+
+@pytest.mark.parametrize("which,path", [("stranger", "/embed"), ("host", "/"),
+                                        ("host", "/tabelle")])
+def test_framing_is_refused_where_not_allowed(page, rec, live_server, host, stranger,
+                                              which, path):
+    origin = {"host": host, "stranger": stranger}[which]
+    page.goto(origin.frame_page(f"frame-{which}-{path.strip('/') or 'karte'}",
+                                live_server.url + path))
+    # Chromium: "Framing '<url>' violates ... frame-ancestors" (older: "Refused to frame")
+    refused = re.compile(r"(Framing|Refused to frame) '" + re.escape(live_server.url)
+                         + r"/?'.*frame-ancestors", re.S)
+    for _ in range(100):
+        if any(refused.search(m) for m in rec.console_errors):
+            break
+        page.wait_for_timeout(50)
+    assert any(refused.search(m) for m in rec.console_errors), rec.console_errors
+    # the server did answer (200), the browser showed nothing of it
+    assert [r.status for r in rec.responses if r.url == live_server.url + path] == [200]
+    assert page.frame_locator("#ozg").locator("main, #ozgmap-config").count() == 0

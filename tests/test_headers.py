@@ -1,0 +1,149 @@
+"""Security headers on every response of every route (and its errors): a CSP that allows
+scripts only from the app and from inline blocks carrying this response's nonce, framing only
+as the embed rules say, nosniff, a Referrer-Policy, no cookies, no version numbers.
+
+Routes are read from the app's URL map, so a new route is checked without touching this file.
+The server's own ``Server`` header (gunicorn) is checked in tests/browser/test_server.py.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ozgmap import services
+
+# a valid value for each URL variable used by the routes; others get "x" (an error page)
+SAMPLE_ARGS = {"filename": "ozgmap.css", "ags": "05570044", "level": "gemeinden",
+               "name": "gemeinden", "cid": "gemeinden", "fid": "05570044"}
+REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin",
+                     "strict-origin-when-cross-origin"}
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
+STYLE_TAG = re.compile(r"<style\b([^>]*)>", re.I)
+EVENT_ATTR = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+STYLE_ATTR = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
+
+
+@pytest.fixture(scope="module")
+def hdr_app(app_copy):
+    return app_copy("headers", TESTING=False)  # production error handling
+
+
+def csp(resp) -> dict[str, list[str]]:
+    """The Content-Security-Policy as ``{directive: [values]}``."""
+    header = resp.headers.get("Content-Security-Policy", "")
+    assert header, f"no CSP on {resp.request.path}"
+    out = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            assert words[0] not in out, f"{words[0]} twice"
+            out[words[0]] = words[1:]
+    return out
+
+
+def requests_for(app) -> list[tuple[str, str]]:
+    """(method, path) for every route and method, plus a refused method per GET route."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for arg in rule.arguments:
+            path = re.sub(rf"<(?:[a-z]+:)?{arg}>", SAMPLE_ARGS.get(arg, "x"), path)
+        methods = sorted(rule.methods - {"HEAD"})
+        if "GET" in rule.methods and "POST" not in rule.methods:
+            methods.append("POST")  # 405
+        out += [(m, path) for m in methods]
+    out += [("GET", "/gibt-es-nicht"), ("GET", "/?themenfeld=99"), ("HEAD", "/"),
+            ("GET", "/api/gebiete/99999999")]
+    return out
+
+
+def check_headers(resp, frame_ancestors: list[str] | None = None) -> dict:
+    where = f"{resp.request.method} {resp.request.path}"
+    assert resp.status_code < 500, where
+    policy = csp(resp)
+    assert policy["default-src"] == ["'self'"], where
+    script = policy["script-src"]
+    assert script[0] == "'self'" and len(script) == 2 and script[1].startswith("'nonce-"), where
+    assert not [v for vals in policy.values() for v in vals if "unsafe" in v], where
+    assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'none'"], where
+    assert policy["connect-src"] == ["'self'"], where
+    expected_framers = frame_ancestors if resp.request.path == "/embed" else ["'self'"]
+    assert policy["frame-ancestors"] == expected_framers, where
+    if resp.request.path != "/embed":
+        assert resp.headers.get("X-Frame-Options") == "SAMEORIGIN", where
+    assert resp.headers.get("X-Content-Type-Options") == "nosniff", where
+    assert resp.headers.get("Referrer-Policy") in REFERRER_POLICIES, where
+    assert "Set-Cookie" not in resp.headers, where
+    assert not re.search(r"\d", resp.headers.get("Server", "")), where
+    return policy
+
+
+def test_every_response_of_every_route_has_the_security_headers(hdr_app):
+    client = hdr_app.test_client()
+    seen = set()
+    for method, path in requests_for(hdr_app):
+        resp = client.open(path, method=method)
+        check_headers(resp, ["*"])
+        seen.add(resp.status_code // 100)
+    assert {2, 4} <= seen  # both answers and refusals were checked
+
+
+def test_inline_scripts_and_styles_carry_this_responses_nonce(hdr_app):
+    client = hdr_app.test_client()
+    pages = [p for m, p in requests_for(hdr_app) if m == "GET"]
+    html_pages = 0
+    for path in pages + ["/nachbarn?ags=05570044&themenfeld=2", "/?gebiet=05570044"]:
+        resp = client.get(path)
+        if resp.mimetype != "text/html":
+            continue
+        html_pages += 1
+        nonce = csp(resp)["script-src"][1][len("'nonce-"):-1]
+        assert csp(resp)["style-src"] == ["'self'", f"'nonce-{nonce}'"]
+        text = resp.get_data(as_text=True)
+        for attrs in SCRIPT_TAG.findall(text):
+            if "src=" in attrs or 'type="application/json"' in attrs:
+                continue
+            assert f'nonce="{nonce}"' in attrs, (path, attrs)
+        for attrs in STYLE_TAG.findall(text):
+            assert f'nonce="{nonce}"' in attrs, (path, attrs)
+        assert not EVENT_ATTR.search(text), (path, EVENT_ATTR.search(text).group(0)[:120])
+        assert not STYLE_ATTR.search(text), (path, STYLE_ATTR.search(text).group(0)[:120])
+        assert "__CSP_NONCE__" not in text, path
+    assert html_pages >= 8
+
+
+def test_nonce_is_fresh_for_every_response(hdr_app):
+    client = hdr_app.test_client()
+    nonces = {csp(client.get(p))["script-src"][1] for p in ("/", "/", "/embed", "/tabelle")}
+    assert len(nonces) == 4
+    assert all(len(n) >= len("'nonce-'") + 16 for n in nonces)
+
+
+def test_embed_may_be_framed_by_any_origin_by_default(hdr_app):
+    resp = hdr_app.test_client().get("/embed")
+    assert csp(resp)["frame-ancestors"] == ["*"]
+    assert "X-Frame-Options" not in resp.headers
+    assert '<base target="_blank">' in resp.get_data(as_text=True)
+
+
+def test_embed_framing_follows_ozgmap_frame_ancestors(app_copy):
+    origins = "https://www.kreis-warendorf.de https://telgte.example"
+    app = app_copy("headers_framing", TESTING=False, OZGMAP_FRAME_ANCESTORS=origins)
+    client = app.test_client()
+    try:
+        for path in ("/embed", "/embed?kreis=05570", "/", "/einbetten", "/tabelle",
+                     "/embed?themenfeld=99"):
+            check_headers(client.get(path), ["'self'"] + origins.split())
+    finally:
+        services(app).store.engine.dispose()
+
+
+def test_static_files_are_typed_and_not_sniffed(hdr_app):
+    client = hdr_app.test_client()
+    for path, mimetype in (("/static/ozgmap.js", "text/javascript"),
+                           ("/static/ozgmap.css", "text/css"),
+                           ("/static/vendor/leaflet/leaflet.js", "text/javascript")):
+        resp = client.get(path)
+        assert resp.status_code == 200 and resp.mimetype == mimetype, path
+        check_headers(resp, ["*"])
