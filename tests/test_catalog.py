@@ -79,3 +79,37 @@ def test_catalogue_csv_errors_name_line_and_column(tmp_path):
     p.write_text("themenfeld,ozg_id\nA,1\n")
     with pytest.raises(ValueError, match="Zeile 1: Spalten fehlen"):
         catalog.load_catalog(p)
+
+
+@pytest.fixture
+def http_dir(tmp_path):
+    """A local HTTP server over a folder (no network: stands in for the pinned upstream)."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_download_from_upstream_is_checked_and_cached(http_dir, dump_path, monkeypatch,
+                                                      tmp_path):
+    root, base = http_dir
+    (root / "dump.sql").write_bytes(dump_path.read_bytes())
+    monkeypatch.setitem(config.UPSTREAM_URLS, config.CATALOG_FILE, f"{base}/dump.sql")
+    got = catalog.reference_file(config.CATALOG_FILE, None, tmp_path / "cache")
+    assert got == tmp_path / "cache" / config.CATALOG_FILE
+    assert catalog.sha256_of(got) == config.SHA256[config.CATALOG_FILE]
+
+
+def test_download_with_wrong_sha256_is_refused_and_not_kept(http_dir, monkeypatch, tmp_path):
+    root, base = http_dir
+    (root / "dump.sql").write_text("INSERT INTO `ozg_subject` (`id`) VALUES (1);")
+    monkeypatch.setitem(config.UPSTREAM_URLS, config.CATALOG_FILE, f"{base}/dump.sql")
+    with pytest.raises(catalog.DataFileError, match="sha256"):
+        catalog.reference_file(config.CATALOG_FILE, None, tmp_path / "cache")
+    assert not (tmp_path / "cache" / config.CATALOG_FILE).exists()

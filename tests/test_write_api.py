@@ -177,3 +177,21 @@ def test_init_never_overwrites_loaded_data_with_sample(app, client, store):
     [rec] = store.records(ags=TELGTE, ozg_id=sample["ozg_id"])
     assert rec["url"] == "https://www.telgte.de/echt" and rec["quelle"] != "Beispieldaten"
     assert services(app).store is store
+
+
+def test_a_write_through_one_worker_is_seen_by_another(app, db_url, tmp_path, store, kommunal):
+    """Two app instances on one database stand for two gunicorn workers: the second one's
+    cached figures are invalidated by the first one's write (data_version)."""
+    from ozgmap import create_app
+    other = create_app({"TESTING": True, "OZGMAP_DATABASE_URL": db_url,
+                        "OZGMAP_CACHE_DIR": str(tmp_path / "c2")})
+    o = _free_leistung(store, TELGTE, kommunal)
+    url = f"/api/umsetzung?kreis=05570&ansicht=eigene&leistung={o}"
+    figure = {g["ags"]: g["online"] for g in other.test_client().get(url).get_json()["gebiete"]}
+    assert figure[TELGTE] == 0
+    r = app.test_client().post("/api/umsetzungen", json=_rec(TELGTE, o),
+                               headers=_token(store, TELGTE))
+    assert r.status_code == 201
+    figure = {g["ags"]: g["online"] for g in other.test_client().get(url).get_json()["gebiete"]}
+    assert figure[TELGTE] == 1
+    services(other).store.engine.dispose()
