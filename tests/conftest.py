@@ -7,7 +7,6 @@ Modules that list ``BACKENDS = ("sqlite", "postgresql")`` run every test that us
 """
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from pathlib import Path
@@ -18,7 +17,6 @@ import pgserver
 from ozgmap import create_app, services
 
 ROOT = Path(__file__).resolve().parent.parent
-_db_counter = itertools.count()
 
 
 def _app_for(url_or_path, tmp: Path, **extra):
@@ -73,11 +71,8 @@ def backend() -> str:
 def db_url(backend, request, tmp_path) -> str:
     """URL of a fresh copy of the initialised database on the chosen backend."""
     if backend == "postgresql":
-        server = request.getfixturevalue("pg")
-        name = f"t{next(_db_counter)}"
-        server.sql(f"CREATE DATABASE {name} TEMPLATE ozgmap_template")
-        yield server.url(name)
-        server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with request.getfixturevalue("pg").database(template="ozgmap_template") as url:
+            yield url
     else:
         db = tmp_path / "ozgmap.sqlite"
         shutil.copy(request.getfixturevalue("template_db"), db)

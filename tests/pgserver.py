@@ -5,7 +5,9 @@ As root, the server runs as the ``postgres`` system user (PostgreSQL refuses to 
 """
 from __future__ import annotations
 
+import contextlib
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -40,6 +42,7 @@ class PgServer:
         self.dir = Path(tempfile.mkdtemp(prefix="ozgmap-pg-"))
         self.data = self.dir / "data"
         self._as_root = os.geteuid() == 0
+        self._names = itertools.count()
 
     def _run(self, *args: str) -> None:
         cmd = list(args)
@@ -71,6 +74,16 @@ class PgServer:
                 conn.execute(sa.text(statement))
         finally:
             eng.dispose()
+
+    @contextlib.contextmanager
+    def database(self, template: str | None = None):
+        """A fresh database (a copy of *template*, if given) for one test; yields its URL."""
+        name = f"t{next(self._names)}"
+        self.sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        try:
+            yield self.url(name)
+        finally:
+            self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def __exit__(self, *exc) -> None:
         try:

@@ -3,7 +3,6 @@ upgrading keeps the data."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 import sqlalchemy as sa
@@ -16,17 +15,13 @@ from ozgmap import store as store_mod
 from ozgmap.store import Store
 
 BACKENDS = ("sqlite", "postgresql")
-_n = itertools.count()
 
 
 @pytest.fixture
 def empty_url(backend, request, tmp_path):
     if backend == "postgresql":
-        pg = request.getfixturevalue("pg")
-        name = f"m{next(_n)}"
-        pg.sql(f"CREATE DATABASE {name}")
-        yield pg.url(name)
-        pg.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with request.getfixturevalue("pg").database() as url:
+            yield url
     else:
         yield f"sqlite:///{tmp_path / 'm.sqlite'}"
 

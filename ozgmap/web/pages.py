@@ -67,12 +67,22 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
     return services().coverage.body(ags, f)
 
 
-def _map_page(template: str, embed: bool = False) -> Response:
+def geometry_version() -> str:
+    """Cache-buster of the geometry URLs: changes with the boundary files only, not with
+    every data write (the browser keeps the geometry across data changes)."""
+    b = services().boundaries
+    if "version" not in b._cache:
+        import hashlib
+        b._cache["version"] = hashlib.sha1(b.geojson_bytes("gemeinden")).hexdigest()[:12]
+    return b._cache["version"]
+
+
+def _map_page(embed: bool = False) -> Response:
     snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
     parts = map_parts(f.kreis, "ozgmap")
     ctx = page_context(snap, f)
     config = {"api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
-              "geometry": {lvl: url_for("api.geometrie", level=lvl, v=snap.version)
+              "geometry": {lvl: url_for("api.geometrie", level=lvl, v=geometry_version())
                            for lvl in ("gemeinden", "kreise")},
               "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
               "kreis": f.kreis, "embed": embed, "views": VIEWS,
@@ -81,7 +91,7 @@ def _map_page(template: str, embed: bool = False) -> Response:
               "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
                               f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
                               f' | {c.CREDIT_CATALOG}')}
-    html = render_template(template, **ctx, body=_selected_body(snap, f, args),
+    html = render_template("map.html", **ctx, embed=embed, body=_selected_body(snap, f, args),
                            map_head=with_nonce(parts.head), map_body=parts.body,
                            map_script=parts.script, config=config)
     return Response(html, mimetype="text/html")
@@ -90,7 +100,7 @@ def _map_page(template: str, embed: bool = False) -> Response:
 @bp.get("/")
 def index():
     """The OZG-Landkarte."""
-    return _map_page("map.html")
+    return _map_page()
 
 
 @bp.get("/suche")
@@ -229,7 +239,7 @@ def _neighbour_map(snap: Snapshot, ags: str, treffer: list[dict]) -> maps.MapPar
 @bp.get("/embed")
 def embed():
     """The map with minimal chrome for an iframe on a Kreis website."""
-    return _map_page("embed.html", embed=True)
+    return _map_page(embed=True)
 
 
 @bp.get("/einbetten")
