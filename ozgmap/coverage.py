@@ -37,19 +37,46 @@ class Filter:
         return replace(self, kreis=None)
 
 
+class Rec:
+    """The part of a record the figures need; a few dozen bytes, so all of Germany fits.
+
+    Supports ``r["ozg_id"]`` like the full record dicts; details (URL, dates, …) come from
+    :meth:`Snapshot.details`.
+    """
+
+    __slots__ = ("ags", "ozg_id", "leika_key", "status", "rank", "quelle", "sample")
+
+    def __init__(self, ags: str, ozg_id: str, leika_key: str, status: str, quelle: str):
+        self.ags, self.ozg_id, self.leika_key, self.status = ags, ozg_id, leika_key, status
+        self.rank = STATUS_RANK.get(status, -1)
+        self.quelle = quelle
+        self.sample = quelle == SAMPLE_SOURCE
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+
 @dataclass
 class Snapshot:
-    """The store's content at one data_version, indexed for the joins below."""
+    """The store's content at one data_version, indexed for the joins below.
+
+    Holds the catalogue, the bodies and a compact :class:`Rec` per record, grouped by body;
+    full records are read from the store only where a view shows them.
+    """
 
     version: int
     themenfelder: list[dict]
     lagen: dict[int, dict]
     leistungen: dict[str, dict]
     gebiete: dict[str, dict]
-    records: list[dict]
     changed_at: object = None
     _store: Store | None = field(default=None, repr=False)
     _by_body: dict = field(default_factory=dict, repr=False)
+    _sources: set = field(default_factory=set, repr=False)
+    _details: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, store: Store) -> "Snapshot":
@@ -58,10 +85,28 @@ class Snapshot:
                    lagen={r["id"]: r for r in store.lagen()},
                    leistungen={r["ozg_id"]: r for r in store.leistungen()},
                    gebiete={r["ags"]: r for r in store.gebiete()},
-                   records=store.records(), changed_at=store.changed_at(), _store=store)
-        for rec in snap.records:
-            snap._by_body.setdefault(rec["ags"], []).append(rec)
+                   changed_at=store.changed_at(), _store=store)
+        pool: dict[str, str] = {}   # one string object per distinct value
+        keep = pool.setdefault
+        for ags, ozg_id, leika_key, status, quelle in store.record_keys():
+            rec = Rec(keep(ags, ags), keep(ozg_id, ozg_id), keep(leika_key, leika_key),
+                      keep(status, status), keep(quelle, quelle))
+            snap._by_body.setdefault(rec.ags, []).append(rec)
+            snap._sources.add(rec.quelle)
         return snap
+
+    def all_records(self) -> list[dict]:
+        """Every current record in full, read from the store (callers cache what they build)."""
+        return self._store.records()
+
+    def details(self, ags: str) -> dict[tuple, dict]:
+        """Full records of one body by (ozg_id, leika_key), read once per snapshot."""
+        if ags not in self._details:
+            if len(self._details) > 256:
+                self._details.clear()
+            self._details[ags] = {(r["ozg_id"], r["leika_key"]): r
+                                  for r in self._store.records(ags=ags)}
+        return self._details[ags]
 
     @cached_property
     def leika_names(self) -> dict[str, str]:
@@ -83,11 +128,15 @@ class Snapshot:
     @cached_property
     def real_sources(self) -> list[str]:
         """The sources of all records that are not Beispieldaten, for credits."""
-        return sorted({r["quelle"] for r in self.records if r["quelle"] != SAMPLE_SOURCE})
+        return sorted(self._sources - {SAMPLE_SOURCE})
 
     @cached_property
     def has_sample(self) -> bool:
-        return any(r["quelle"] == SAMPLE_SOURCE for r in self.records)
+        return SAMPLE_SOURCE in self._sources
+
+    @cached_property
+    def record_count(self) -> int:
+        return sum(len(v) for v in self._by_body.values())
 
     def providers(self, ags: str, ansicht: str = "einwohner") -> list[str]:
         """The bodies whose offers count for *ags*: itself, and for residents its Kreis,
@@ -104,15 +153,14 @@ class Snapshot:
             out.append(BUND_AGS)
         return out
 
-    def body_records(self, ags: str, f: Filter) -> list[dict]:
+    def body_records(self, ags: str, f: Filter) -> list[Rec]:
         """Records of *ags* that pass the status and sample filters (not the Leistung filter)."""
-        min_rank = STATUS_ORDER.index(f.status)
+        min_rank = STATUS_RANK[f.status]
         return [r for r in self._by_body.get(ags, ())
-                if STATUS_ORDER.index(r["status"]) >= min_rank
-                and not (f.nur_echt and r["quelle"] == SAMPLE_SOURCE)]
+                if r.rank >= min_rank and not (f.nur_echt and r.sample)]
 
     def has_data(self, ags: str, f: Filter) -> bool:
-        return any(not (f.nur_echt and r["quelle"] == SAMPLE_SOURCE)
+        return any(not (f.nur_echt and r.sample)
                    for p in self.providers(ags, f.ansicht) for r in self._by_body.get(p, ()))
 
     def in_filter(self, f: Filter) -> set[str]:
@@ -220,6 +268,7 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
                     continue
             elif f.themenfeld is not None and lst["themenfeld_id"] != f.themenfeld:
                 continue
+            r = s.details(p)[(r.ozg_id, r.leika_key)]
             groups[lst["themenfeld_id"]].append({
                 "ozg_id": r["ozg_id"], "leistung": lst["name"], "leika_key": r["leika_key"],
                 "leika_name": s.leika_names.get(r["leika_key"]) if r["leika_key"] else None,
@@ -313,9 +362,12 @@ def neighbours_with(s: Snapshot, b, ags: str, wanted: set[str], f: Filter,
             "ebene": cand["ebene"], "kreis": kreis.get("name") if cand["ebene"] == "gemeinde"
             else None, "ring": ring if ring <= NEAR_RINGS else None,
             "entfernung_km": round(dist.get(cand["ags"], float("nan")), 1),
-            "angebote": [_offer(s, r) for r in sorted(offers, key=lambda r: r["ozg_id"])]})
+            "angebote": sorted(offers, key=lambda r: (r.ozg_id, r.leika_key))})
     rows.sort(key=lambda r: (r["ring"] or 99, r["entfernung_km"], r["name"]))
-    return rows[:limit]
+    rows = rows[:limit]
+    for row in rows:  # details (URL, since when, source) only for the bodies listed
+        row["angebote"] = [_offer(s, r) for r in row["angebote"]]
+    return rows
 
 
 def gaps(s: Snapshot, b, ags: str, min_n: int, f: Filter) -> dict:
@@ -351,7 +403,8 @@ def gaps(s: Snapshot, b, ags: str, min_n: int, f: Filter) -> dict:
             "luecken": items}
 
 
-def _offer(s: Snapshot, r: dict) -> dict:
+def _offer(s: Snapshot, rec: Rec) -> dict:
+    r = s.details(rec.ags)[(rec.ozg_id, rec.leika_key)]
     return {"ozg_id": r["ozg_id"], "leistung": s.leistungen[r["ozg_id"]]["name"],
             "url": r["url"], "status": r["status"], "reifegrad": r["reifegrad"],
             "seit": r["seit"].isoformat() if r["seit"] else None, "quelle": r["quelle"],

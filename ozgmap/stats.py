@@ -239,7 +239,7 @@ def dated_offers(cov: Coverage, f: Filter, h: History) -> dict[str, dict[str, tu
     def build(s: Snapshot) -> dict:
         wanted, min_rank = s.in_filter(f), RANK[f.status]
         out: dict[str, dict[str, tuple]] = defaultdict(dict)
-        for r in s.records:
+        for r in s.all_records():
             if r["ozg_id"] not in wanted or (f.nur_echt and r["quelle"] == SAMPLE_SOURCE):
                 continue
             d = reached(r, min_rank, h)

@@ -271,6 +271,13 @@ class Store:
             stmt = stmt.where(umsetzung.c[col] == value)
         return self._all(stmt)
 
+    def record_keys(self) -> list[tuple[str, str, str, str, str]]:
+        """(ags, ozg_id, leika_key, status, quelle) of every current record: what the
+        figures need, without the cost of full rows."""
+        cols = [umsetzung.c[k] for k in ("ags", "ozg_id", "leika_key", "status", "quelle")]
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.select(*cols))]
+
     def history(self, **where) -> list[dict]:
         stmt = sa.select(umsetzung_history).order_by(umsetzung_history.c.id)
         for col, value in where.items():

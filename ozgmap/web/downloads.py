@@ -38,7 +38,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def record_rows(snap: Snapshot) -> list[list]:
     """One row per current record, with the names of body, Leistung and Themenfeld."""
     rows = []
-    for r in snap.records:
+    for r in snap.all_records():
         body = snap.gebiete.get(r["ags"], {})
         lst = snap.leistungen.get(r["ozg_id"], {})
         rows.append([r["ags"], body.get("name", ""), body.get("ebene", ""), r["ozg_id"],

@@ -175,7 +175,7 @@ def daten(download: str | None = None):
     snap = services().coverage.snapshot()
     imports = services().store.imports()[-10:][::-1]
     return render_template("daten.html", **page_context(snap, Filter()), imports=imports,
-                           downloads=downloads.FILES, records=len(snap.records))
+                           downloads=downloads.FILES, records=snap.record_count)
 
 
 @bp.get("/vorlage.csv")
