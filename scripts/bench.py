@@ -3,7 +3,7 @@
 
     python scripts/bench.py                  # NRW, then all of Germany (builds de_* if missing)
     python scripts/bench.py --gebiet nrw     # NRW only (what scripts/bench_map.py runs)
-    python scripts/bench.py -n 30 --zeichnen 5 --markdown perf.md
+    python scripts/bench.py -n 30 --zeichnen 9 --markdown perf.md
 
 A  the approach a user would write first: a folium Choropleth of the full-resolution VG250
    Gemeinden inlined in the HTML, built on every request (ozgmap.maps.naive_choropleth behind
@@ -17,7 +17,9 @@ Every server runs alone, on the same database and filter (the default: all Theme
 Times to first byte are medians of ``-n`` requests; "cold" is the first request of a freshly
 started worker. Memory is the peak resident set (VmHWM) of the serving process. The map
 counts as drawn when ``#map-status`` says "… Gemeinden dargestellt" (A: when all Gemeinden
-are SVG paths), one frame later, in a fresh browser context (empty cache).
+are SVG paths), one frame later, in a fresh browser context (empty cache), from a warm server.
+Databases, Germany's boundaries and A's full-resolution GeoJSON are built on the first run and
+kept in .cache/bench (``--neu`` rebuilds the databases).
 """
 from __future__ import annotations
 
@@ -62,8 +64,11 @@ def ensure_boundaries(area: str) -> None:
                                 for lvl in ("gemeinden", "kreise")):
         say("Grenzen für ganz Deutschland fehlen: baue sie (build_boundaries.py --all) …")
         import build_boundaries
-        if build_boundaries.main(["--all"]) != 0:
-            raise SystemExit("Fehler beim Bau der Grenzen.")
+        try:
+            build_boundaries.main(["--all"])
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(f"Fehler beim Bau der Grenzen ({exc}); npm installiert "
+                             "`make test`. Nur NRW: --gebiet nrw.")
     from ozgmap import boundaries as b
     if not (BOUNDARIES / f"{area}_uebersicht.topojson").exists():
         say(f"TopoJSON-Stufen für {area} fehlen: schreibe sie …")
@@ -108,7 +113,11 @@ def full_resolution(area: str) -> Path:
 
     from ozgmap import boundaries as b
     say(f"Lese die VG250-Gemeinden in voller Auflösung für A ({area}) …")
-    pkg = build_boundaries.fetch_package(ROOT / ".cache" / "vg250")
+    try:
+        pkg = build_boundaries.fetch_package(ROOT / ".cache" / "vg250")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"Fehler: das VG250-Paket ließ sich nicht holen ({exc}); npm "
+                         "installiert `make test`. Ohne A: --ohne-a.")
     gdf = b.read_vg250(pkg / "gemeinden.geo.json", "05" if area == "nrw" else None)
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_text(gdf[["ags", "name", "geometry"]].to_json(), encoding="utf-8")
@@ -378,7 +387,7 @@ def median_ttfb(port: int, path: str, n: int) -> float:
     return statistics.median(ok(port, path).ttfb for _ in range(n))
 
 
-def page_resources(port: int, html: str) -> list[str]:
+def page_resources(html: str) -> list[str]:
     """Same-origin URLs ``/`` loads, read from its HTML (used when there is no browser)."""
     urls = ["/"] + re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html)
     cfg = json.loads(re.search(r'id="ozgmap-config">(.*?)</script>', html, re.S).group(1))
@@ -393,14 +402,24 @@ def sizes(port: int, paths: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def measure_area(area: str, args, browser: Browser | None, tmp: Path) -> dict:
-    """All figures of one area as {measure: {A, B, C}} plus notes."""
+    """Every figure of one area: ``{"A": {...}, "B": {...}, "C": {...}}`` and context."""
     ensure_boundaries(area)
     db, init_s = ensure_db(area, args.neu, tmp)
     env = app_env(area, db, tmp)
-    n, draws = args.n, args.zeichnen
-    res: dict = {"area": area, "init_s": init_s, "A": {}, "B": {}, "C": {}}
-    B, C, A = res["B"], res["C"], res["A"]
-    log = tmp / f"{area}-server.log"
+    res = {"area": area, "init_s": init_s, "n": args.n, "draws": args.zeichnen,
+           "gemeinden": gemeinden_count(area)}
+    res["B"], site, figures_url = measure_b(area, env, args, browser, tmp)
+    res["C"] = measure_c(area, env, args, browser, tmp, site, list(res["B"]["sizes"]),
+                         figures_url)
+    res["A"] = {} if args.ohne_a else measure_a(area, env, args, browser, tmp)
+    return res
+
+
+def measure_b(area: str, env: dict, args, browser: Browser | None, tmp: Path
+              ) -> tuple[dict, Path, str]:
+    """ozgmap: its figures, the folder with C's files, and the URL of the page's figures."""
+    B: dict = {}
+    log, site = tmp / f"{area}-server.log", tmp / f"{area}-static"
     say(f"{area}: baue die TopoJSON-Stufen der Karte (zur Zeitmessung, ohne zu schreiben) …")
     from ozgmap import boundaries as bd
     geo = bd.Boundaries.load(BOUNDARIES, area)
@@ -410,83 +429,87 @@ def measure_area(area: str, args, browser: Browser | None, tmp: Path) -> dict:
     B["build_s"] = time.perf_counter() - t0
     del geo
 
-    # B, worker 1: cold and warm "/", its resources, filter changes, the browser
+    # worker 1: cold and warm "/", what it loads, filter changes, the browser
     say(f"{area}: B (ozgmap) – kaltes '/', warme Anfragen, Filterwechsel …")
     with Server("B", gunicorn("ozgmap.wsgi:app"), env, "/static/ozgmap.css", log) as srv:
         B["ttfb_cold"] = ok(srv.port, "/").ttfb
-        html = ok(srv.port, "/", gz=False).body.decode()
-        B["ttfb_warm"] = median_ttfb(srv.port, "/", n)
-        urls = page_resources(srv.port, html)
+        urls = page_resources(ok(srv.port, "/", gz=False).body.decode())
+        B["ttfb_warm"] = median_ttfb(srv.port, "/", args.n)
+        for u in urls:  # the browser meets a warm server (cold is measured above)
+            ok(srv.port, u)
         if browser:
-            say(f"{area}: B im Browser ({draws}×) …")
-            B["draw_s"], loaded = browser.draw(srv.url + "/", draws)
+            say(f"{area}: B im Browser ({args.zeichnen}×) …")
+            B["draw_s"], loaded = browser.draw(srv.url + "/", args.zeichnen)
             if loaded:
                 urls = [u for u in dict.fromkeys("/" + u.split("/", 3)[3] for u in loaded)
                         if not u.endswith("favicon.ico")]
         B["sizes"] = sizes(srv.port, urls)
-        figures_url = next(u for u in urls if u.startswith("/api/umsetzung"))
         changes = [ok(srv.port, f"/api/umsetzung?themenfeld={tf}") for tf in range(1, 15)]
         B["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
         B["filter_ttfb_max"] = max(r.ttfb for r in changes)
         B["filter_bytes"] = statistics.median(len(r.body) for r in changes)
-        site = tmp / f"{area}-static"
         for u in urls:  # C's files: B's bytes, as they are
             save(site, u, ok(srv.port, u, gz=False).body)
         B["peak_mb"] = srv.peak_mb()
 
-    # B, worker 2: cold geometry (memory of the geometry alone), cold and warm /api/gebiete
+    # worker 2: cold geometry (the worker holds no figures yet), cold and warm /api/gebiete
     say(f"{area}: B – kalte Geometrie und /api/gebiete …")
-    geo_url = next(u for u in urls if ".topojson" in u)
     with Server("B2", gunicorn("ozgmap.wsgi:app"), env, "/static/ozgmap.css", log) as srv:
-        B["geo_cold"] = ok(srv.port, geo_url).ttfb
+        B["geo_cold"] = ok(srv.port, next(u for u in urls if ".topojson" in u)).ttfb
         B["geo_peak_mb"] = srv.peak_mb()
         B["gebiete_cold"] = ok(srv.port, "/api/gebiete").ttfb
-        B["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", n)
+        B["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", args.n)
         raw = ok(srv.port, "/api/gebiete", gz=False).body
         B["gebiete_bytes"] = (len(raw), len(ok(srv.port, "/api/gebiete").body))
         save(site, "/api/gebiete", raw)
         B["peak_mb"] = max(B["peak_mb"], srv.peak_mb())
+    return B, site, next(u for u in urls if u.startswith("/api/umsetzung"))
 
-    # C: the same bytes as static files
+
+def measure_c(area: str, env: dict, args, browser: Browser | None, tmp: Path, site: Path,
+              urls: list[str], figures_url: str) -> dict:
+    """B's bytes as static files."""
+    C: dict = {}
     say(f"{area}: C (statische Dateien) …")
-    static = [sys.executable, str(Path(__file__).resolve()), "--statisch", str(site),
-              "--port", "{port}"]
-    with Server("C", static, env, "/", log) as srv:
-        C["ttfb_warm"] = median_ttfb(srv.port, "/", n)
-        C["sizes"] = sizes(srv.port, list(B["sizes"]))
-        C["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", n)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--statisch", str(site),
+           "--port", "{port}"]
+    with Server("C", cmd, env, "/", tmp / f"{area}-server.log") as srv:
+        C["ttfb_warm"] = median_ttfb(srv.port, "/", args.n)
+        C["sizes"] = sizes(srv.port, urls)
+        C["gebiete_warm"] = median_ttfb(srv.port, "/api/gebiete", args.n)
         C["gebiete_bytes"] = (len(ok(srv.port, "/api/gebiete", gz=False).body),
                               len(ok(srv.port, "/api/gebiete").body))
-        C["filter_ttfb"] = median_ttfb(srv.port, figures_url, n)
+        C["filter_ttfb"] = median_ttfb(srv.port, figures_url, args.n)
         if browser:
-            say(f"{area}: C im Browser ({draws}×) …")
-            C["draw_s"], _ = browser.draw(srv.url + "/", draws)
+            say(f"{area}: C im Browser ({args.zeichnen}×) …")
+            C["draw_s"], _ = browser.draw(srv.url + "/", args.zeichnen)
         C["peak_mb"] = srv.peak_mb()
+    return C
 
-    # A: the naive folium map, built per request
-    if not args.ohne_a:
-        say(f"{area}: A (naive folium-Karte, volle Auflösung) …")
-        a_env = {**env, "BENCH_NAIVE_GEOJSON": str(full_resolution(area))}
-        a_n = max(1, min(n, 5 if area == "nrw" else 2))
-        cmd = gunicorn("bench:naive_app()", ["--pythonpath", str(ROOT / "scripts")])
-        with Server("A", cmd, a_env, "/ok", log) as srv:
-            first = ok(srv.port, "/", gz=False)
-            A["ttfb_cold"] = first.ttfb
-            A["ttfb_warm"] = statistics.median(ok(srv.port, "/", gz=False).ttfb
-                                               for _ in range(a_n))
-            A["html"] = (len(first.body), len(gzip.compress(first.body, 6)))
-            changes = [ok(srv.port, f"/?themenfeld={tf}", gz=False) for tf in (1, 2)]
-            A["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
-            A["filter_bytes"] = len(gzip.compress(changes[0].body, 6))
-            if browser:
-                a_draws = draws if area == "nrw" else 1
-                say(f"{area}: A im Browser ({a_draws}×, CDN gesperrt, Leaflet lokal) …")
-                count = len(json.loads(Path(a_env["BENCH_NAIVE_GEOJSON"]).read_text())
-                            ["features"])
-                A["draw_s"], _ = browser.draw(srv.url + "/", a_draws, want_paths=count)
-            A["peak_mb"] = srv.peak_mb()
-    res["gemeinden"] = gemeinden_count(area)
-    return res
+
+def measure_a(area: str, env: dict, args, browser: Browser | None, tmp: Path) -> dict:
+    """The naive folium map, built per request (fewer repetitions: it is slow)."""
+    A: dict = {}
+    say(f"{area}: A (naive folium-Karte, volle Auflösung) …")
+    full = full_resolution(area)
+    a_env = {**env, "BENCH_NAIVE_GEOJSON": str(full)}
+    cmd = gunicorn("bench:naive_app()", ["--pythonpath", str(ROOT / "scripts")])
+    with Server("A", cmd, a_env, "/ok", tmp / f"{area}-server.log") as srv:
+        first = ok(srv.port, "/", gz=False)
+        A["ttfb_cold"] = first.ttfb
+        A["ttfb_warm"] = statistics.median(ok(srv.port, "/", gz=False).ttfb
+                                           for _ in range(max(1, min(args.n, 5))))
+        A["html"] = (len(first.body), len(gzip.compress(first.body, 6)))
+        changes = [ok(srv.port, f"/?themenfeld={tf}", gz=False) for tf in (1, 2)]
+        A["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
+        A["filter_bytes"] = len(gzip.compress(changes[0].body, 6))
+        if browser:
+            draws = args.zeichnen if area == "nrw" else 1
+            say(f"{area}: A im Browser ({draws}×, CDN gesperrt, Leaflet lokal) …")
+            count = len(json.loads(full.read_text(encoding="utf-8"))["features"])
+            A["draw_s"], _ = browser.draw(srv.url + "/", draws, want_paths=count)
+        A["peak_mb"] = srv.peak_mb()
+    return A
 
 
 def gemeinden_count(area: str) -> int:
@@ -513,6 +536,8 @@ def kb(v: float | None) -> str:
 def ms(v: float | None) -> str:
     if v is None:
         return "–"
+    if v < 0.01:
+        return f"{v * 1000:.1f} ms"
     return f"{v:.1f} s" if v >= 10 else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
 
 
@@ -541,8 +566,8 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     row("`/` in total, gzip", a_gz, b_gz, c_gz, kb)
     row("largest single response of `/`, raw", a_raw, biggest,
         max(r for r, _ in C["sizes"].values()), kb)
-    row(f"`/` time to first byte, warm (median of {res['n']})", A.get("ttfb_warm"),
-        B["ttfb_warm"], C["ttfb_warm"], ms)
+    row(f"`/` time to first byte, warm (median of {res['n']}; A: {min(res['n'], 5)})",
+        A.get("ttfb_warm"), B["ttfb_warm"], C["ttfb_warm"], ms)
     row("`/` time to first byte, cold (first request of a new worker)", A.get("ttfb_cold"),
         B["ttfb_cold"], None, ms)
     row("time to build the map (A: the page, every request; B: geometry levels, once)",
@@ -562,7 +587,9 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         mb(B["peak_mb"]), mb(C["peak_mb"]), kb)
     row("B's worker after its first request, for the geometry (no figures yet)", None,
         mb(B["geo_peak_mb"]), None, kb)
-    row("map drawn in headless Chromium (median, empty cache)", A.get("draw_s"),
+    row(f"map drawn in headless Chromium (median of {res['draws']}"
+        + ("" if res["area"] == "nrw" else "; A: 1") + "; warm server, empty browser cache)",
+        A.get("draw_s"),
         B.get("draw_s"), C.get("draw_s"), ms)
     return out
 
@@ -629,9 +656,11 @@ def machine(browser: Browser | None) -> str:
 
 
 def report(results: list[dict], browser: Browser | None, argv: list[str], took: float) -> str:
-    lines = [f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine(browser)}; "
-             f"`python scripts/bench.py {' '.join(argv)}`".rstrip() + f" ({took / 60:.0f} min).",
-             ""]
+    shown = " ".join(a for i, a in enumerate(argv)  # without where the copy was written
+                     if a != "--markdown" and (i == 0 or argv[i - 1] != "--markdown"))
+    command = f"python scripts/bench.py {shown}".strip()
+    lines = [f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine(browser)}; `{command}` "
+             f"({took / 60:.0f} min).", ""]
     for res in results:
         lines.append(f"**{AREA_NAMES[res['area']]}** ({res['gemeinden']} Gemeinden"
                      + (f"; `ozgmap init` took {ms(res['init_s'])}" if res["init_s"] else "")
@@ -651,8 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gebiet", choices=["nrw", "de", "beide"], default="beide",
                     help="NRW, ganz Deutschland oder beide (Standard)")
     ap.add_argument("-n", type=int, default=20, help="Anfragen je Median (Standard: 20)")
-    ap.add_argument("--zeichnen", type=int, default=3,
-                    help="Seitenaufrufe im Browser je Median (Standard: 3)")
+    ap.add_argument("--zeichnen", type=int, default=5,
+                    help="Seitenaufrufe im Browser je Median (Standard: 5)")
     ap.add_argument("--neu", action="store_true", help="Datenbanken neu aufbauen")
     ap.add_argument("--ohne-a", action="store_true", help="A (naive Karte) auslassen")
     ap.add_argument("--markdown", type=Path, help="die Tabellen auch in diese Datei schreiben")
@@ -669,9 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for area in areas:
-            res = measure_area(area, args, browser, tmp)
-            res["n"] = args.n
-            results.append(res)
+            results.append(measure_area(area, args, browser, tmp))
     finally:
         if browser:
             browser.close()
