@@ -116,6 +116,7 @@ def _load_wsp(store, conf) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """Dienst mit gunicorn starten (so auch im Betrieb)."""
     args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--timeout", "120",  # a worker's first request loads the data (seconds for Germany)
             "--access-logfile", "-", "ozgmap.wsgi:app"]
     _say(f"ozgmap läuft auf http://{host}:{port}/  (Strg+C beendet)")
     os.execvp(sys.executable, [sys.executable, "-m"] + args)

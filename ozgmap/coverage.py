@@ -228,16 +228,26 @@ class Coverage:
 def _figures(s: Snapshot, f: Filter) -> list[dict]:
     wanted = s.in_filter(f)
     total = len(wanted)
+    offered: dict[str, frozenset[str]] = {}  # per provider, once: Land and Bund serve all
+    has_any: dict[str, bool] = {}
+
+    def offers(p: str) -> frozenset[str]:
+        if p not in offered:
+            offered[p] = frozenset({r.ozg_id for r in s.body_records(p, f)} & wanted)
+            has_any[p] = any(not (f.nur_echt and r.sample) for r in s._by_body.get(p, ()))
+        return offered[p]
+
     out = []
     for g in sorted(s.gemeinden, key=lambda g: g["ags"]):
         if f.kreis and g["kreis_ags"] != f.kreis:
             continue
         by_level: dict[str, set[str]] = defaultdict(set)
-        for p in s.providers(g["ags"], f.ansicht):
+        providers = s.providers(g["ags"], f.ansicht)
+        for p in providers:
             level = s.gebiete[p]["ebene"] if p in s.gebiete else "bund"
-            by_level[level] |= {r["ozg_id"] for r in s.body_records(p, f)} & wanted
+            by_level[level] |= offers(p)
         online = set().union(*by_level.values()) if by_level else set()
-        has = s.has_data(g["ags"], f)
+        has = any(has_any[p] for p in providers)
         kreis = s.gebiete.get(g["kreis_ags"], {})
         out.append({
             "ags": g["ags"], "name": g["name"], "bez": g["bez"],

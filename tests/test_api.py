@@ -948,3 +948,12 @@ def test_figure_and_body_agree_for_a_leistung_outside_the_chosen_themenfeld(ro_c
     fig = {r["ags"]: r for r in resp.get_json()["gebiete"]}[TELGTE]
     body = get_json(ro_client, f"/api/gebiete/{TELGTE}" + query)
     assert fig["online"] == body["anzahl"]
+
+
+def test_gebiete_geojson_too_large_without_kreis_is_400(ro_client, monkeypatch):
+    from ozgmap.web import api
+    monkeypatch.setattr(api, "MAX_GEBIETE", 100)  # all of Germany has 11,000 Gemeinden
+    resp = ro_client.get("/api/gebiete")
+    assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "kreis"
+    ok = ro_client.get(f"/api/gebiete?kreis={WARENDORF}")
+    assert ok.status_code == 200 and len(ok.get_json()["features"]) == 13

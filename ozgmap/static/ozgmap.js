@@ -211,14 +211,22 @@
   if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
   window.addEventListener("popstate", function () { state = readUrl(); apply(false); });
 
+  /* [AGS, name] of every Gemeinde the search offers: the page's own datalist (one copy of
+     the names in the page, restricted to the Kreis in an embed). */
+  function gemeindeList() {
+    var opts = document.querySelectorAll("#gemeinden-liste option");
+    return Array.prototype.map.call(opts, function (o) { return [o.textContent.trim(), o.value]; });
+  }
+
   var search = document.getElementById("search");
   var searchMsg = document.getElementById("search-msg");
   search.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var q = document.getElementById("q").value.trim().toLowerCase();
     if (!q) { return; }
-    var hits = cfg.gemeinden.filter(function (g) { return g[0] === q || g[1].toLowerCase() === q; });
-    if (!hits.length) { hits = cfg.gemeinden.filter(function (g) { return g[1].toLowerCase().indexOf(q) >= 0; }); }
+    var all = gemeindeList();
+    var hits = all.filter(function (g) { return g[0] === q || g[1].toLowerCase() === q; });
+    if (!hits.length) { hits = all.filter(function (g) { return g[1].toLowerCase().indexOf(q) >= 0; }); }
     if (hits.length === 1) {
       var ags = hits[0][0];
       searchMsg.textContent = hits[0][1] + " gefunden.";
@@ -243,7 +251,7 @@
   var kreisLayers = {}, detailIndex = null, detailParts = {};
 
   function loadTopo(name) {
-    var url = cfg.geometry.gemeinden.replace("gemeinden.geojson", name + ".topojson");
+    var url = cfg.topojson.replace("NAME", encodeURIComponent(name));
     return fetch(url).then(function (r) {
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.json();
@@ -331,7 +339,7 @@
       kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer,
         onEachFeature: function (feature, layer) { kreisLayers[feature.properties.ags] = layer; },
         style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } }).addTo(map);
-      map.getContainer().setAttribute("aria-label", "Karte: Gemeinden in NRW nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
+      map.getContainer().setAttribute("aria-label", "Karte: Gemeinden nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
       if (Object.keys(figures).length) { restyle(); }  // else loadFigures() will
       markSelected();
       zoomToScope();

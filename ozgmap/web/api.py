@@ -13,6 +13,7 @@ from .params import BadParameter, filter_query, parse_ags, read_filter, single_a
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+MAX_GEBIETE = 2000  # GeoJSON with figures for more Gemeinden needs a kreis (5 MB limit)
 FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_filter",
                   "online", "anteil", "eigene", "vom_kreis", "vom_land_bund"]
 
@@ -106,6 +107,11 @@ def gebiete():
     """GeoJSON FeatureCollection of the Gemeinden with the figures for the filter."""
     snap, f, _ = read_filter(strict=True)
     cov = services().coverage
+    if not f.kreis and len(snap.gemeinden) > MAX_GEBIETE:
+        raise BadParameter("kreis", f"{len(snap.gemeinden)} Gemeinden sind für eine Antwort "
+                           "zu viele: bitte kreis angeben, oder die Geometrie einmal von "
+                           "/api/geometrie/… und die Zahlen von /api/umsetzung holen, oder "
+                           "/ogc/collections/gemeinden/items seitenweise.")
 
     def build(_s) -> bytes:
         by_ags = {r["ags"]: r for r in cov.figures(f)}

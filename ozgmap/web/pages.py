@@ -49,6 +49,8 @@ def page_context(snap: Snapshot, f: Filter) -> dict:
             maps.NO_DATA_COLOUR, "sample": snap.has_sample and not f.nur_echt,
             "credits": credits(), "snap": snap, "real_sources": snap.real_sources,
             "legend_text": describe(snap, f),
+            "area_name": "Deutschland" if current_app.config["OZGMAP_BOUNDARIES"] == "de"
+            else "NRW",
             "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
             "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),
             "kreis_name": snap.gebiete[f.kreis]["name"] if f.kreis else None,
@@ -78,23 +80,33 @@ def geometry_version() -> str:
 
 
 def _map_page(embed: bool = False) -> Response:
+    """The map (or its embed): rendered once per view and data version, then served from
+    memory with only the CSP nonce filled in."""
     snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
-    parts = map_parts(f.kreis, "ozgmap")
-    ctx = page_context(snap, f)
-    config = {"api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
-              "geometry": {lvl: url_for("api.geometrie", level=lvl, v=geometry_version())
-                           for lvl in ("gemeinden", "kreise")},
-              "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
-              "kreis": f.kreis, "embed": embed, "views": VIEWS,
-              "gemeinden": sorted([[gm["ags"], gm["name"]] for gm in snap.gemeinden],
-                                  key=lambda x: x[1]),
-              "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
-                              f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
-                              f' | {c.CREDIT_CATALOG}')}
-    html = render_template("map.html", **ctx, embed=embed, body=_selected_body(snap, f, args),
-                           map_head=with_nonce(parts.head), map_body=parts.body,
-                           map_script=parts.script, config=config)
-    return Response(html, mimetype="text/html")
+    body = _selected_body(snap, f, args)  # validates `gebiet` before anything is cached
+
+    def build(_s) -> str:
+        parts = map_parts(f.kreis, "ozgmap")
+        ctx = page_context(snap, f)
+        v = geometry_version()
+        config = {
+            "api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
+            "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
+                         for lvl in ("gemeinden", "kreise")},
+            "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
+            "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
+            "kreis": f.kreis, "embed": embed, "views": VIEWS,
+            "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
+                            f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
+                            f' | {c.CREDIT_CATALOG}')}
+        return render_template("map.html", **ctx, embed=embed, body=body,
+                               map_head=parts.head, map_body=parts.body,
+                               map_script=parts.script, config=config,
+                               preload=config["topojson"].replace("NAME", "uebersicht"),
+                               csp_nonce=maps.NONCE_PLACEHOLDER)
+    key = ("page", embed, request.host_url, f.key(), body and body["ags"])
+    html = services().coverage.cached(key, build)
+    return Response(with_nonce(html), mimetype="text/html")
 
 
 @bp.get("/")
