@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -271,12 +271,14 @@ class Store:
             stmt = stmt.where(umsetzung.c[col] == value)
         return self._all(stmt)
 
-    def record_keys(self) -> list[tuple[str, str, str, str, str]]:
-        """(ags, ozg_id, leika_key, status, quelle) of every current record: what the
-        figures need, without the cost of full rows."""
+    def record_keys(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(ags, ozg_id, leika_key, status, quelle) of every current record, streamed: what
+        the figures need, without the cost of full rows or of holding them all at once."""
         cols = [umsetzung.c[k] for k in ("ags", "ozg_id", "leika_key", "status", "quelle")]
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.select(*cols))]
+            result = conn.execution_options(yield_per=20_000).execute(sa.select(*cols))
+            for row in result:
+                yield tuple(row)
 
     def history(self, **where) -> list[dict]:
         stmt = sa.select(umsetzung_history).order_by(umsetzung_history.c.id)
