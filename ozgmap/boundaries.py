@@ -318,6 +318,13 @@ class Boundaries:
                 level_topology(self, name))
         return self._cache[key]
 
+    @cached_property
+    def version(self) -> str:
+        """Changes with the boundary files only: the cache-buster of the geometry URLs, so
+        browsers keep the geometry across data changes."""
+        import hashlib
+        return hashlib.sha1(self.geojson_bytes("gemeinden")).hexdigest()[:12]
+
     def features(self, level: str) -> dict[str, dict]:
         """AGS -> GeoJSON feature of the shipped file (rounded coordinates), parsed once."""
         key = ("features", level)

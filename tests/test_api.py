@@ -22,6 +22,8 @@ import pytest
 from ozgmap import services
 from ozgmap.config import SAMPLE_SOURCE
 
+from helpers import error_of
+
 STATUSES = ["offen", "in Planung", "in Bearbeitung", "umgesetzt"]
 RANK = {s: i for i, s in enumerate(STATUSES)}
 BACKENDS = ("sqlite", "postgresql")  # tests using the per-test `app`/`client` run on both
@@ -81,16 +83,6 @@ def expected(records_by_ags, gebiete, ags, wanted, *, status="umgesetzt",
         return None, None
     online = {r["ozg_id"] for r in recs if RANK[r["status"]] >= RANK[status]} & set(wanted)
     return len(online), round(len(online) / len(wanted), 4)
-
-
-def error_of(resp, status, parameter=None) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:300])
-    assert resp.mimetype == "application/json"
-    err = resp.get_json()["error"]
-    assert err["status"] == status and err["message"]
-    if parameter is not None:
-        assert err.get("parameter") == parameter, err
-    return err
 
 
 # --- catalogue ----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from ozgmap import services
 from ozgmap.config import (CREDIT_BOUNDARIES, CREDIT_CATALOG, LICENCE_BOUNDARIES,
                            SAMPLE_SOURCE)
 
+from helpers import error_of
+
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 TELGTE, WARENDORF = "05570044", "05570"
@@ -59,16 +61,6 @@ def local(href: str) -> str:
     """An absolute link of the app as a path for the test client."""
     parts = urlsplit(href)
     return parts.path + ("?" + parts.query if parts.query else "")
-
-
-def error_of(resp, status, parameter=None):
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:300])
-    assert resp.mimetype == "application/json"
-    err = resp.get_json()["error"]
-    assert err["status"] == status and err["message"]
-    if parameter is not None:
-        assert err.get("parameter") == parameter, err
-    return err
 
 
 # --- landing page, conformance, OpenAPI --------------------------------------------------

@@ -69,16 +69,6 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
     return services().coverage.body(ags, f)
 
 
-def geometry_version() -> str:
-    """Cache-buster of the geometry URLs: changes with the boundary files only, not with
-    every data write (the browser keeps the geometry across data changes)."""
-    b = services().boundaries
-    if "version" not in b._cache:
-        import hashlib
-        b._cache["version"] = hashlib.sha1(b.geojson_bytes("gemeinden")).hexdigest()[:12]
-    return b._cache["version"]
-
-
 def _map_page(embed: bool = False) -> Response:
     """The map (or its embed): rendered once per view and data version, then served from
     memory with only the CSP nonce filled in."""
@@ -88,7 +78,7 @@ def _map_page(embed: bool = False) -> Response:
     def build(_s) -> str:
         parts = map_parts(f.kreis, "ozgmap")
         ctx = page_context(snap, f)
-        v = geometry_version()
+        v = services().boundaries.version
         config = {
             "api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
             "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
