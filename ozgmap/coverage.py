@@ -206,9 +206,10 @@ class Coverage:
                 self._cache = {}
             return self._snap
 
-    def cached(self, key: tuple, build):
-        """Memoise *build()* under *key* for the current data version."""
-        snap = self.snapshot()
+    def cached(self, key: tuple, build, snap: Snapshot | None = None):
+        """Memoise *build(snapshot)* under *key* for the current data version (that of
+        *snap* when the caller has just taken one)."""
+        snap = snap or self.snapshot()
         full = (snap.version,) + key
         if full not in self._cache:
             if len(self._cache) > 512:
@@ -216,13 +217,13 @@ class Coverage:
             self._cache[full] = build(snap)
         return self._cache[full]
 
-    def figures(self, f: Filter) -> list[dict]:
+    def figures(self, f: Filter, snap: Snapshot | None = None) -> list[dict]:
         """Umsetzungsgrad of every Gemeinde (in the Kreis, if one is chosen), by AGS."""
-        return self.cached(("figures",) + f.key(), lambda s: _figures(s, f))
+        return self.cached(("figures",) + f.key(), lambda s: _figures(s, f), snap)
 
-    def body(self, ags: str, f: Filter) -> dict:
+    def body(self, ags: str, f: Filter, snap: Snapshot | None = None) -> dict:
         """One body's offers for the filter, grouped by Themenfeld, each with its provider."""
-        return self.cached(("body", ags) + f.key(), lambda s: _body(s, ags, f))
+        return self.cached(("body", ags) + f.key(), lambda s: _body(s, ags, f), snap)
 
 
 def _figures(s: Snapshot, f: Filter) -> list[dict]:

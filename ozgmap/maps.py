@@ -1,8 +1,8 @@
 """Folium map building. No Flask in here: functions take data and return HTML parts.
 
 Folium's default JS/CSS point at CDNs; every map built here uses the copies the app serves
-itself (``static/vendor``), and inline ``<script>``/``<style>`` blocks get a CSP nonce
-placeholder that the web layer fills per request.
+itself (``static/vendor``). Folium's inline ``<script>``/``<style>`` blocks are handed over
+as plain strings, so that the page template writes them and the CSP allows them by hash.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import folium
 
-NONCE_PLACEHOLDER = "__CSP_NONCE__"
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
 LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
 
@@ -24,9 +23,12 @@ NO_DATA_COLOUR = "#bdbdbd"
 
 @dataclass
 class MapParts:
-    """What a page template needs: links/styles for <head>, the map div, the init script."""
+    """What a page template needs: the links for <head> and folium's inline styles and
+    scripts for it, the map div, the init script."""
 
     head: str
+    head_styles: list[str]
+    head_scripts: list[str]
     body: str
     script: str
     name: str  # JS variable of the Leaflet map
@@ -71,27 +73,35 @@ def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str 
 
 
 def render_parts(m: folium.Map) -> MapParts:
-    """Render *m* into head/body/script parts with CSP nonce placeholders.
+    """Render *m* into its parts, the inline blocks of its head taken out as strings.
 
     Folium's viewport meta (which forbids zooming, an accessibility failure) and its
     content-type meta are dropped: the page template has its own.
     """
     fig = m.get_root()
     fig.render()
-    head = fig.header.render()
-    head = re.sub(r"<meta[^>]*>", "", head, flags=re.S)
-    return MapParts(head=_nonce(head), body=fig.html.render(),
+    head = re.sub(r"<meta[^>]*>", "", fig.header.render(), flags=re.S)
+    inline = {"style": [], "script": []}
+
+    def take(match: re.Match) -> str:
+        inline[match.group(1)].append(match.group(2))
+        return ""
+    head = re.sub(r"<(style|script)>(.*?)</\1>", take, head, flags=re.S)
+    return MapParts(head=head.strip(), head_styles=inline["style"],
+                    head_scripts=inline["script"], body=fig.html.render(),
                     script=ZOOM_TITLES_DE + fig.script.render(), name=m.get_name())
+
+
+def legend_css() -> str:
+    """The legend's swatch colours (one rule per class, and "keine Daten")."""
+    return "".join(f".swatch.c{i}{{background:{colour}}}"
+                   for i, colour in enumerate(CLASS_COLOURS)) + \
+        f".swatch.nodata{{background:{NO_DATA_COLOUR}}}"
 
 
 # Leaflet's zoom buttons are labelled in English ("Zoom in"); the pages are German.
 ZOOM_TITLES_DE = ('L.Control.Zoom.prototype.options.zoomInTitle = "Vergrößern";\n'
                   'L.Control.Zoom.prototype.options.zoomOutTitle = "Verkleinern";\n')
-
-
-def _nonce(html: str) -> str:
-    html = re.sub(r"<script>", f'<script nonce="{NONCE_PLACEHOLDER}">', html)
-    return re.sub(r"<style>", f'<style nonce="{NONCE_PLACEHOLDER}">', html)
 
 
 def naive_choropleth(geojson: dict, figures: dict[str, float | None]) -> str:

@@ -811,7 +811,7 @@ def test_api_sends_nosniff_and_a_restrictive_csp(ro_client, route):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "object-src 'none'" in csp
-    assert re.search(r"script-src 'self' 'nonce-[A-Za-z0-9_\-]{16,}'", csp)
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp  # nothing inline
     assert "unsafe-inline" not in csp and "frame-ancestors 'self'" in csp
 
 

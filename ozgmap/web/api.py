@@ -35,8 +35,11 @@ def _data(snap, payload, mimetype="application/json") -> Response:
     g.last_modified = snap.changed_at
     if isinstance(payload, (bytes, str)):
         return Response(payload, mimetype=mimetype)
-    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
-                               default=str), mimetype=mimetype)
+    return Response(_json_bytes(payload), mimetype=mimetype)
+
+
+def _json_bytes(payload) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
 def csv_response(header: list[str], rows: list[list], filename: str) -> Response:
@@ -95,11 +98,13 @@ def umsetzung():
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
-    figures = services().coverage.figures(f)
+    cov = services().coverage
     if fmt == "csv":
-        return csv_response(FIGURE_COLUMNS, [[r[c] for c in FIGURE_COLUMNS] for r in figures],
-                            "ozg-umsetzung.csv")
-    return _data(snap, {**_meta(snap, f), "gebiete": figures})
+        return csv_response(FIGURE_COLUMNS, [[r[c] for c in FIGURE_COLUMNS]
+                                             for r in cov.figures(f, snap)], "ozg-umsetzung.csv")
+    # every filter change of the map asks for this: serialised once per filter and data version
+    return _data(snap, cov.cached(("umsetzung.json",) + f.key(), lambda s: _json_bytes(
+        {**_meta(s, f), "gebiete": cov.figures(f, s)}), snap))
 
 
 @bp.get("/gebiete")
@@ -114,14 +119,13 @@ def gebiete():
                            "/ogc/collections/gemeinden/items seitenweise.")
 
     def build(_s) -> bytes:
-        by_ags = {r["ags"]: r for r in cov.figures(f)}
+        by_ags = {r["ags"]: r for r in cov.figures(f, snap)}
         feats = [{"type": "Feature", "id": ags, "properties": by_ags[ags],
                   "geometry": feat["geometry"]}
                  for ags, feat in services().boundaries.features("gemeinden").items()
                  if ags in by_ags]
-        return json.dumps({"type": "FeatureCollection", **_meta(snap, f), "features": feats},
-                          ensure_ascii=False, separators=(",", ":")).encode()
-    return _data(snap, cov.cached(("gebiete.geojson",) + f.key(), build),
+        return _json_bytes({"type": "FeatureCollection", **_meta(snap, f), "features": feats})
+    return _data(snap, cov.cached(("gebiete.geojson",) + f.key(), build, snap),
                  "application/geo+json")
 
 
@@ -130,7 +134,7 @@ def gebiet(ags: str):
     """One body (Gemeinde, Kreis, Land or Bund): its offers by Themenfeld, with providers."""
     snap, f, _ = read_filter(strict=True)
     ags = parse_ags(ags, snap)
-    return _data(snap, {**services().coverage.body(ags, f), **_meta(snap, f)})
+    return _data(snap, {**services().coverage.body(ags, f, snap), **_meta(snap, f)})
 
 
 @bp.get("/geometrie/<level>.geojson")

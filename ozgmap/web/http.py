@@ -1,12 +1,14 @@
 """HTTP manners shared by every route: errors, security headers, ETag, gzip."""
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
-import secrets
 from collections import OrderedDict
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 
@@ -49,10 +51,39 @@ def error_response(status: int, message: str, parameter: str | None = None) -> R
     return resp
 
 
+@lru_cache(maxsize=256)
+def csp_hash(content: str) -> str:
+    """CSP source that allows an inline block with exactly this content."""
+    digest = hashlib.sha256(content.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def inline_block(kind: str, content: str) -> Markup:
+    """``<script>`` or ``<style>`` (*kind*) with *content*, allowed by this response's CSP
+    through its sha256. Only for text the app writes itself, never for request data: the hash
+    lets exactly this block run, and nothing injected beside it."""
+    allow_inline([(kind, csp_hash(content))])
+    return Markup(f"<{kind}>{content}</{kind}>")
+
+
+def allow_inline(sources: list[tuple[str, str]]) -> None:
+    """Add (kind, hash source) pairs to this response's CSP (for a page served from a cache,
+    which no template rendered in this request)."""
+    g.setdefault("csp_inline", []).extend(sources)
+
+
+def inline_sources() -> list[tuple[str, str]]:
+    """What :func:`inline_block` has allowed so far in this request."""
+    return list(g.get("csp_inline", ()))
+
+
 def register_http(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        inline_script=lambda content: inline_block("script", content),
+        inline_style=lambda content: inline_block("style", content))
+
     @app.before_request
-    def _nonce():
-        g.csp_nonce = secrets.token_urlsafe(16)
+    def _limit():
         # Flask checks MAX_CONTENT_LENGTH only when a body is read; no route reads one, so
         # refuse an announced oversized body here (413), whatever the method.
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -89,7 +120,9 @@ def register_http(app: Flask) -> None:
 
 
 def _security_headers(resp: Response) -> None:
-    nonce = getattr(g, "csp_nonce", "")
+    inline = g.get("csp_inline", ())
+    scripts, styles = ("".join(f" {h}" for h in dict.fromkeys(h for k, h in inline if k == kind))
+                       for kind in ("script", "style"))
     tiles = current_app.config.get("OZGMAP_TILES", "")
     img_src = "'self' data:"
     if tiles.startswith("https://") or tiles.startswith("http://"):
@@ -100,8 +133,8 @@ def _security_headers(resp: Response) -> None:
         # 'self' too: the /einbetten preview frames /embed from the app's own origin
         framers = allowed if allowed == "*" else f"'self' {allowed}"
     resp.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
-        f"style-src 'self' 'nonce-{nonce}'; img-src {img_src}; connect-src 'self'; "
+        f"default-src 'self'; script-src 'self'{scripts}; "
+        f"style-src 'self'{styles}; img-src {img_src}; connect-src 'self'; "
         f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
         f"frame-ancestors {framers}")
     if request.path != "/embed":
@@ -136,10 +169,9 @@ def _conditional_and_gzip(resp: Response) -> None:
         packed = _GZIP_CACHE.get(etag)
         if packed is None:
             packed = gzip.compress(body, compresslevel=6, mtime=0)
-            if resp.mimetype != "text/html":  # pages carry a fresh CSP nonce each time
-                _GZIP_CACHE[etag] = packed
-                if len(_GZIP_CACHE) > _GZIP_CACHE_MAX:
-                    _GZIP_CACHE.popitem(last=False)
+            _GZIP_CACHE[etag] = packed
+            if len(_GZIP_CACHE) > _GZIP_CACHE_MAX:
+                _GZIP_CACHE.popitem(last=False)
         resp.set_data(packed)
         resp.headers["Content-Encoding"] = "gzip"
         resp.set_etag(etag + "-gz")

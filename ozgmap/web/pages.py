@@ -1,13 +1,14 @@
 """HTML pages: the map, its table twin, search, data notes. Thin: the data comes from coverage."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, current_app, g, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, redirect, render_template, request,
                    url_for)
 
 from .. import config as c
 from .. import maps, services
 from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, describe, table
 from .api import csv_response
+from .http import allow_inline, inline_sources
 from .params import FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter
 
 bp = Blueprint("pages", __name__)
@@ -27,10 +28,6 @@ def map_parts(kreis: str | None, map_id: str = "ozgmap") -> maps.MapParts:
     return _MAP_PARTS[key]
 
 
-def with_nonce(html: str) -> str:
-    return html.replace(maps.NONCE_PLACEHOLDER, g.csp_nonce)
-
-
 def credits() -> dict:
     return {"boundaries": c.CREDIT_BOUNDARIES, "boundaries_url": c.CREDIT_BOUNDARIES_URL,
             "licence": c.LICENCE_BOUNDARIES, "licence_url": c.LICENCE_BOUNDARIES_URL,
@@ -45,8 +42,8 @@ def page_context(snap: Snapshot, f: Filter) -> dict:
                         key=lambda r: r["name"].casefold())
     return {"f": f, "query": filter_query(f), "themenfelder": snap.themenfelder,
             "kreise": kreise, "leistungen": leistungen, "statuses": STATUS_ORDER,
-            "views": VIEWS, "legend": maps.legend_classes(), "no_data_colour":
-            maps.NO_DATA_COLOUR, "sample": snap.has_sample and not f.nur_echt,
+            "views": VIEWS, "legend": maps.legend_classes(),
+            "legend_css": maps.legend_css(), "sample": snap.has_sample and not f.nur_echt,
             "credits": credits(), "snap": snap, "real_sources": snap.real_sources,
             "legend_text": describe(snap, f),
             "area_name": "Deutschland" if current_app.config["OZGMAP_BOUNDARIES"] == "de"
@@ -66,12 +63,12 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
         raise BadParameter("gebiet", str(exc))
     except BadParameter as exc:
         raise BadParameter("gebiet", exc.message)
-    return services().coverage.body(ags, f)
+    return services().coverage.body(ags, f, snap)
 
 
 def _map_page(embed: bool = False) -> Response:
     """The map (or its embed): rendered once per view and data version, then served from
-    memory with only the CSP nonce filled in."""
+    memory as it is (its inline blocks are allowed by hash, so the bytes never change)."""
     snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
     body = _selected_body(snap, f, args)  # validates `gebiet` before anything is cached
 
@@ -90,13 +87,20 @@ def _map_page(embed: bool = False) -> Response:
                             f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
                             f' | {c.CREDIT_CATALOG}')}
         return render_template("map.html", **ctx, embed=embed, body=body,
-                               map_head=parts.head, map_body=parts.body,
-                               map_script=parts.script, config=config,
-                               preload=config["topojson"].replace("NAME", "uebersicht"),
-                               csp_nonce=maps.NONCE_PLACEHOLDER)
+                               mapparts=parts, config=config,
+                               preload=config["topojson"].replace("NAME", "uebersicht"))
     key = ("page", embed, request.host_url, f.key(), body and body["ags"])
-    html = services().coverage.cached(key, build)
-    return Response(with_nonce(html), mimetype="text/html")
+    html = cached_page(key, build, snap)
+    return Response(html, mimetype="text/html")
+
+
+def cached_page(key: tuple, render, snap: Snapshot) -> str:
+    """A page rendered once per data version under *key*; on later requests its inline
+    blocks are allowed again as when it was rendered."""
+    html, inline = services().coverage.cached(key, lambda s: (render(s), inline_sources()),
+                                              snap)
+    allow_inline(inline)
+    return html
 
 
 @bp.get("/")
@@ -191,7 +195,7 @@ def vorlage():
 
 @bp.app_context_processor
 def _globals():
-    return {"csp_nonce": getattr(g, "csp_nonce", ""), "FILTER_PARAMS": FILTER_PARAMS}
+    return {"FILTER_PARAMS": FILTER_PARAMS}
 
 
 @bp.get("/nachbarn")
@@ -203,7 +207,7 @@ def nachbarn():
     from .params import read_nachbarn
     snap = services().coverage.snapshot()
     if not request.args.get("ags"):
-        return render_template("nachbarn.html", data=None, gap=None, nmap=None, p=None,
+        return render_template("nachbarn.html", data=None, gap=None, mapparts=None, p=None,
                                **page_context(snap, Filter()))
     p = read_nachbarn(strict=False)
     f = p["f"]
@@ -212,7 +216,7 @@ def nachbarn():
     nmap = _neighbour_map(snap, p["ags"], data["treffer"]) if data["treffer"] or \
         not p["asked"] else _neighbour_map(snap, p["ags"], [])
     return render_template("nachbarn.html", data=data, gap=gap, p=p,
-                           nmap=nmap, map_head=with_nonce(nmap.head),
+                           mapparts=nmap,
                            lagen=sorted(snap.lagen.values(), key=lambda r: r["name"]),
                            **page_context(snap, f))
 
