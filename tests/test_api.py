@@ -13,7 +13,6 @@ import csv
 import gzip
 import io
 import json
-import re
 from collections import defaultdict
 from email.utils import parsedate_to_datetime
 

@@ -330,7 +330,8 @@ def test_partner_link_on_the_page(known):
     ("vergleich=05", "vergleich"), ("vergleich=" + ",".join(["05570004", "05570008", "05570012",
                                     "05570016", "05570020", "05570024", "05570028",
                                     "05570032", "05570036"]), "vergleich"),
-    ("vergleich=05570,%D9%A0%D9%A5%D9%A5%D9%A7%D9%A0", "vergleich"), ("ags=123", "ags"), (f"ags={C}&kreis={WAF}", "ags"), ("tage=7", "tage"),
+    ("vergleich=05570,%D9%A0%D9%A5%D9%A5%D9%A7%D9%A0", "vergleich"), ("ags=123", "ags"),
+    (f"ags={C}&kreis={WAF}", "ags"), ("tage=7", "tage"),
     ("tage=30&tage=90", "tage"), ("themenfeld=99", "themenfeld"), ("kreis=5570", "kreis"),
     ("status=fertig", "status"), ("unbekannt=1", "unbekannt")])
 def test_bad_parameters_give_400_naming_them(known, query, parameter):
