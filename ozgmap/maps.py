@@ -68,7 +68,11 @@ def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str 
     if tiles:
         folium.TileLayer(tiles=tiles, attr=tiles_attribution or "Kartengrundlage",
                          name="Hintergrundkarte", max_zoom=18).add_to(m)
-    m.fit_bounds(bounds)
+    # the first view is set at once: an animated zoom would project every shape added in the
+    # meantime a second time when it ends
+    fit = folium.map.FitBounds(bounds)
+    fit.options["animate"] = False
+    m.add_child(fit)
     return m
 
 

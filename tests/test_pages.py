@@ -359,12 +359,21 @@ def test_legend_for_one_leistung_names_it(ro_client, ro_store):
     assert "Ist die Leistung" in legend and leistung["name"] in legend
 
 
+def leistung_choices(html: str) -> dict[str, str]:
+    """OZG-ID -> name offered by the Leistung field's suggestion list."""
+    part = html[html.index('<datalist id="leistungen-liste">'):]
+    part = part[:part.index("</datalist>")]
+    return {i: unescape(n) for i, n in re.findall(r'<option value="(\d+)">([^<]*)</option>', part)}
+
+
 def test_leistung_choices_are_those_of_the_chosen_themenfeld(ro_client, ro_store):
-    html = html_of(ro_client, "/?themenfeld=9")
-    listed = re.findall(r'<option value="(\d+)" label=', html)
-    assert sorted(listed) == sorted(r["ozg_id"] for r in ro_store.leistungen()
-                                    if r["themenfeld_id"] == 9)
-    assert len(re.findall(r'<option value="(\d+)" label=', html_of(ro_client, "/"))) == 557
+    listed = leistung_choices(html_of(ro_client, "/?themenfeld=9"))
+    assert listed == {r["ozg_id"]: r["name"] for r in ro_store.leistungen()
+                      if r["themenfeld_id"] == 9}
+    assert len(leistung_choices(html_of(ro_client, "/"))) == 557
+    for page in ("/tabelle?themenfeld=9", "/statistik?themenfeld=9", "/einbetten?themenfeld=9",
+                 "/nachbarn?ags=05570044&themenfeld=9"):
+        assert leistung_choices(html_of(ro_client, page)) == listed, page
 
 
 def test_kreis_choices_are_the_53_kreise(ro_client, ro_store):

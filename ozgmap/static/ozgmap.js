@@ -96,15 +96,27 @@
   function restyle() {
     if (!gemeindeLayer) { return; }
     gemeindeLayer.setStyle(style);
+    if (kreisLayer) { kreisLayer.bringToFront(); }
+    showStatus();
+  }
+
+  function showStatus() {
     var shown = 0, nodata = 0;
     Object.keys(figures).forEach(function (a) { shown++; if (figures[a].anteil === null) { nodata++; } });
-    statusEl.textContent = shown + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
-    if (kreisLayer) { kreisLayer.bringToFront(); }
+    if (gemeindeLayer && shown) {
+      statusEl.textContent = shown + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
+    }
   }
+
+  /* The page's own filter comes from the URL the page preloads (cfg.figures): the browser
+     fetches it while it parses the page. Later filters build their query. */
+  var firstFigures = cfg.figures;
 
   function loadFigures() {
     statusEl.textContent = "Daten werden geladen …";
-    return fetch(cfg.api + query(state, false), { headers: { Accept: "application/json" } })
+    var url = firstFigures || cfg.api + query(state, false);
+    firstFigures = null;
+    return fetch(url)
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (res) {
         if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
@@ -117,16 +129,17 @@
       .catch(function (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; });
   }
 
-  function zoomToScope() {
-    if (!gemeindeLayer) { return; }
-    map.invalidateSize();
-    if (state.kreis && kreisLayer) {
-      kreisLayer.eachLayer(function (l) {
-        if (l.feature.properties.ags === state.kreis) { map.fitBounds(l.getBounds(), { padding: [10, 10] }); }
-      });
-    } else {
-      map.fitBounds(gemeindeLayer.getBounds());
-    }
+  function scopeBounds() {
+    if (state.kreis && kreisLayers[state.kreis]) { return kreisLayers[state.kreis].getBounds(); }
+    return gemeindeLayer ? gemeindeLayer.getBounds() : null;
+  }
+
+  /* Fit the view to the chosen Kreis or the whole area (on load without animation, before
+     the shapes are on the map, so that they are projected and drawn once). */
+  function zoomToScope(animate) {
+    var b = scopeBounds();
+    if (!b) { return; }
+    map.fitBounds(b, { padding: state.kreis ? [10, 10] : [0, 0], animate: animate !== false });
   }
 
   function renderBody(b) {
@@ -170,7 +183,7 @@
 
   function selectBody(ags, focus) {
     if (!ags) { return Promise.resolve(); }
-    return fetch(cfg.body_api + encodeURIComponent(ags) + query(state, false), { headers: { Accept: "application/json" } })
+    return fetch(cfg.body_api + encodeURIComponent(ags) + query(state, false))
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (res) {
         if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
@@ -187,9 +200,7 @@
     var url = window.location.pathname + query(state, true);
     if (push) { window.history.pushState(state, "", url); }
     syncForm(state);
-    var p = loadFigures().then(function () { return selectBody(state.gebiet, false); });
-    zoomToScope();
-    return p;
+    return loadFigures().then(function () { return selectBody(state.gebiet, false); });
   }
 
   function onFilterChange() {
@@ -209,7 +220,12 @@
     onFilterChange();
   });
   if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
-  window.addEventListener("popstate", function () { state = readUrl(); apply(false); });
+  window.addEventListener("popstate", function () {
+    var before = state.kreis;
+    state = readUrl();
+    apply(false);
+    if (state.kreis !== before) { zoomToScope(); }
+  });
 
   /* [AGS, name] of every Gemeinde the search offers: the page's own datalist (one copy of
      the names in the page, restricted to the Kreis in an embed). */
@@ -322,27 +338,32 @@
       // thousands of shapes (all of Germany) draw much faster on a canvas than as SVG
       var renderer = geo.gemeinden.length > 2000 ? L.canvas() : undefined;
       detailIndex = topo.detail || null;
+      // The server simplified the shapes for this scale already, so Leaflet need not again
+      // (smoothFactor 0: one pass less over every point on each redraw). One tooltip and one
+      // click handler serve the whole group. The view is set before the shapes are added, so
+      // they are projected and drawn once.
       gemeindeLayer = L.geoJSON(geo.gemeinden, {
-        style: style, renderer: renderer,
-        onEachFeature: function (feature, layer) {
-          layers[feature.properties.ags] = layer;
-          layer.bindTooltip(function () { return tooltip(layer); }, { sticky: true });
-          layer.on("click", function () {
-            if (!inScope(feature.properties)) { return; }
-            state.gebiet = feature.properties.ags;
-            window.history.pushState(state, "", window.location.pathname + query(state, true));
-            restyle();
-            selectBody(state.gebiet, false);
-          });
-        }
-      }).addTo(map);
-      kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer,
+        style: style, renderer: renderer, smoothFactor: 0,
+        onEachFeature: function (feature, layer) { layers[feature.properties.ags] = layer; }
+      });
+      gemeindeLayer.bindTooltip(tooltip, { sticky: true });
+      gemeindeLayer.on("click", function (ev) {
+        var props = ev.layer.feature.properties;
+        if (!inScope(props)) { return; }
+        state.gebiet = props.ags;
+        window.history.pushState(state, "", window.location.pathname + query(state, true));
+        restyle();
+        selectBody(state.gebiet, false);
+      });
+      kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer, smoothFactor: 0,
         onEachFeature: function (feature, layer) { kreisLayers[feature.properties.ags] = layer; },
-        style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } }).addTo(map);
+        style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } });
+      zoomToScope(false);
+      gemeindeLayer.addTo(map);
+      kreisLayer.addTo(map);
       map.getContainer().setAttribute("aria-label", "Karte: Gemeinden nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
-      if (Object.keys(figures).length) { restyle(); }  // else loadFigures() will
+      showStatus();  // when the figures came first; else loadFigures() will
       markSelected();
-      zoomToScope();
       map.on("moveend", loadDetail);
       loadDetail();
     })

@@ -78,6 +78,7 @@ def _map_page(embed: bool = False) -> Response:
         v = services().boundaries.version
         config = {
             "api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
+            "figures": url_for("api.umsetzung", **filter_query(f)),
             "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
                          for lvl in ("gemeinden", "kreise")},
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
@@ -88,7 +89,8 @@ def _map_page(embed: bool = False) -> Response:
                             f' | {c.CREDIT_CATALOG}')}
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config,
-                               preload=config["topojson"].replace("NAME", "uebersicht"))
+                               preload=[config["topojson"].replace("NAME", "uebersicht"),
+                                        config["figures"]])
     key = ("page", embed, request.host_url, f.key(), body and body["ags"])
     html = cached_page(key, build, snap)
     return Response(html, mimetype="text/html")

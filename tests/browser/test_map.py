@@ -98,6 +98,42 @@ def test_clicking_a_gemeinde_shows_its_list(page, rec, live_server):
     rec.assert_clean(live_server.url)
 
 
+_VIEW_JS = """(to) => {
+  const m = window[JSON.parse(document.getElementById('ozgmap-config').textContent).map];
+  if (to) { m.setView(to.center, to.zoom, {animate: false}); }
+  const c = m.getCenter();
+  return {zoom: m.getZoom(), center: [+c.lat.toFixed(5), +c.lng.toFixed(5)]};
+}"""
+
+
+def test_hover_names_the_gemeinde_and_a_filter_change_keeps_the_view(page, rec, live_server):
+    ags = gemeinde_ags(live_server, "Telgte")
+    fig = next(g for g in live_server.json("/api/umsetzung")["gebiete"] if g["ags"] == ags)
+    page.goto(live_server.url + "/")
+    wait_map_ready(page)
+    # the page's own figures and geometry were preloaded: each fetched once
+    fetched = [r.url.split("/", 3)[3] for r in rec.requests if "/api/" in r.url]
+    assert sorted(fetched) == sorted(set(fetched)) and len(fetched) == 2, fetched
+    page.mouse.move(*point_in(page, ags))
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for()
+    text = tip.inner_text()
+    assert "Telgte" in text and f"{round(fig['anteil'] * 100)} %" in text, text
+    # a person zoomed in on their area; choosing a Themenfeld must not throw them out of it
+    mine = page.evaluate(_VIEW_JS, {"center": [51.98, 7.83], "zoom": 10})
+    page.select_option("#f-themenfeld", "2")
+    page.wait_for_url(re.compile(r"[?&]themenfeld=2(&|$)"))
+    wait_for_colours(page, expected_colours(live_server, "?themenfeld=2"))
+    assert page.evaluate(_VIEW_JS, None) == mine
+    # choosing a Kreis does zoom to it
+    page.select_option("#f-kreis", KREIS)
+    page.wait_for_url(re.compile(rf"[?&]kreis={KREIS}(&|$)"))
+    page.wait_for_function("(z) => window[JSON.parse(document.getElementById("
+                           "'ozgmap-config').textContent).map].getZoom() !== z",
+                           arg=mine["zoom"])
+    rec.assert_clean(live_server.url)
+
+
 def test_search_finds_telgte_by_keyboard_with_visible_focus(page, rec, live_server):
     ags = gemeinde_ags(live_server, "Telgte")
     body = live_server.json(f"/api/gebiete/{ags}")
