@@ -30,6 +30,7 @@ class MapParts:
     head_styles: list[str]
     head_scripts: list[str]
     body: str
+    libraries: list[str]  # URLs of Leaflet & co., for the end of the body before `script`
     script: str
     name: str  # JS variable of the Leaflet map
 
@@ -91,8 +92,11 @@ def render_parts(m: folium.Map) -> MapParts:
         inline[match.group(1)].append(match.group(2))
         return ""
     head = re.sub(r"<(style|script)>(.*?)</\1>", take, head, flags=re.S)
+    # the libraries go to the end of the body: the page is parsed (and shown) while they load
+    libraries = re.findall(r'<script src="([^"]+)"></script>', head)
+    head = re.sub(r'<script src="[^"]+"></script>', "", head)
     return MapParts(head=head.strip(), head_styles=inline["style"],
-                    head_scripts=inline["script"], body=fig.html.render(),
+                    head_scripts=inline["script"], body=fig.html.render(), libraries=libraries,
                     script=ZOOM_TITLES_DE + fig.script.render(), name=m.get_name())
 
 

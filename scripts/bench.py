@@ -302,6 +302,8 @@ DRAWN_JS = """(() => {
   });
   obs.observe(document, {childList: true, subtree: true, characterData: true});
 })();"""
+EMPTY_PAGE = ('<!doctype html><html lang="de"><title>leer</title>'
+              '<p id="map-status">0 Gemeinden dargestellt</p></html>')
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -488,6 +490,9 @@ def measure_c(area: str, env: dict, args, browser: Browser | None, tmp: Path, si
         if browser:
             say(f"{area}: C im Browser ({args.zeichnen}×) …")
             C["draw_s"], _ = browser.draw(srv.url + "/", args.zeichnen)
+            # the browser's own share of every "drawn": a page holding only the status line
+            save(site, "/leer.html", EMPTY_PAGE.encode())
+            C["floor_s"], _ = browser.draw(srv.url + "/leer.html", args.zeichnen)
         C["peak_mb"] = srv.peak_mb()
     return C
 
@@ -597,6 +602,8 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         + ("" if res["area"] == "nrw" else "; A: 1") + "; warm server, empty browser cache)",
         A.get("draw_s"),
         B.get("draw_s"), C.get("draw_s"), ms)
+    row("the browser's floor: an empty page (only the status line) \"drawn\", from C's server",
+        None, None, C.get("floor_s"), ms, ratios=False)
     return out
 
 
@@ -632,8 +639,10 @@ def targets(res: dict) -> list[tuple[bool | None, str]]:
                   f"at least 5x faster than A (time to first byte): "
                   f"{A['ttfb_warm'] / B['ttfb_warm']:.0f}x")
             if draw and A.get("draw_s"):
+                floor = C.get("floor_s") or 0
                 check(A["draw_s"] >= 5 * draw, f"at least 5x faster than A (map drawn): "
-                      f"{A['draw_s'] / draw:.1f}x")
+                      f"{A['draw_s'] / draw:.1f}x ({(A['draw_s'] - floor) / (draw - floor):.1f}x "
+                      "without the browser's floor)")
         check(B["ttfb_warm"] <= 3 * C["ttfb_warm"], f"within 3x of C (time to first byte): "
               f"{B['ttfb_warm'] / C['ttfb_warm']:.1f}x")
         if draw and C.get("draw_s"):
