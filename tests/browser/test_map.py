@@ -128,9 +128,7 @@ def test_hover_names_the_gemeinde_and_a_filter_change_keeps_the_view(page, rec, 
     # choosing a Kreis does zoom to it
     page.select_option("#f-kreis", KREIS)
     page.wait_for_url(re.compile(rf"[?&]kreis={KREIS}(&|$)"))
-    page.wait_for_function("(z) => window[JSON.parse(document.getElementById("
-                           "'ozgmap-config').textContent).map].getZoom() !== z",
-                           arg=mine["zoom"])
+    page.wait_for_function(f"(z) => ({_VIEW_JS})(null).zoom !== z", arg=mine["zoom"])
     rec.assert_clean(live_server.url)
 
 
