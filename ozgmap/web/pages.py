@@ -1,6 +1,8 @@
 """HTML pages: the map, its table twin, search, data notes. Thin: the data comes from coverage."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import (Blueprint, Response, current_app, redirect, render_template, request,
                    url_for)
 
@@ -92,17 +94,20 @@ def _map_page(embed: bool = False) -> Response:
                                preload=[config["topojson"].replace("NAME", "uebersicht"),
                                         config["figures"]])
     key = ("page", embed, request.host_url, f.key(), body and body["ags"])
-    html = cached_page(key, build, snap)
-    return Response(html, mimetype="text/html")
+    return cached_page(key, build, snap)
 
 
-def cached_page(key: tuple, render, snap: Snapshot) -> str:
-    """A page rendered once per data version under *key*; on later requests its inline
-    blocks are allowed again as when it was rendered."""
-    html, inline = services().coverage.cached(key, lambda s: (render(s), inline_sources()),
-                                              snap)
+def cached_page(key: tuple, render, snap: Snapshot) -> Response:
+    """A page rendered once per data version under *key*, with its ETag; on later requests
+    its inline blocks are allowed again as when it was rendered."""
+    def build(s: Snapshot) -> tuple[bytes, list, str]:
+        html = render(s).encode("utf-8")
+        return html, inline_sources(), hashlib.sha1(html).hexdigest()[:20]
+    html, inline, etag = services().coverage.cached(key, build, snap)
     allow_inline(inline)
-    return html
+    resp = Response(html, mimetype="text/html")
+    resp.set_etag(etag)
+    return resp
 
 
 @bp.get("/")
