@@ -5,7 +5,6 @@ import base64
 import gzip
 import hashlib
 from collections import OrderedDict
-from functools import lru_cache
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from markupsafe import Markup
@@ -51,7 +50,6 @@ def error_response(status: int, message: str, parameter: str | None = None) -> R
     return resp
 
 
-@lru_cache(maxsize=256)
 def csp_hash(content: str) -> str:
     """CSP source that allows an inline block with exactly this content."""
     digest = hashlib.sha256(content.encode("utf-8")).digest()
