@@ -847,6 +847,23 @@ def joined(app_copy):
     store.engine.dispose()
 
 
+def test_cached_answers_and_the_cached_map_page_change_with_the_data(app_copy):
+    """Figures, their JSON and the map page are kept per data version: a write shows at
+    once, and the page's old ETag no longer matches (no stale 304)."""
+    app = app_copy("api_cache_version")
+    client, store = app.test_client(), services(app).store
+    before = figures(client, "")
+    page = client.get("/")
+    assert client.get("/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    (done,) = _fresh_leistungen(store, TELGTE, 1)
+    store.apply([record(TELGTE, done)], by="test")
+    after = figures(client, "")
+    assert after[TELGTE]["online"] == before[TELGTE]["online"] + 1
+    again = client.get("/", headers={"If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != page.headers["ETag"]
+    store.engine.dispose()
+
+
 @pytest.mark.parametrize("view", ["eigene", "einwohner"])
 def test_import_of_one_record_changes_exactly_that_gemeinde_by_one(ro_client, joined, view):
     old, new = figures(ro_client, f"?ansicht={view}"), figures(joined["client"],
