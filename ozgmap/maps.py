@@ -26,7 +26,7 @@ class MapParts:
     """What a page template needs: the links for <head> and folium's inline styles and
     scripts for it, the map div, the init script."""
 
-    head: str
+    stylesheets: list[str]  # URLs of Leaflet's CSS & co., for <head>
     head_styles: list[str]
     head_scripts: list[str]
     body: str
@@ -78,25 +78,22 @@ def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str 
 
 
 def render_parts(m: folium.Map) -> MapParts:
-    """Render *m* into its parts, the inline blocks of its head taken out as strings.
+    """Render *m* into its parts: the URLs its head links, and its inline blocks as strings.
 
     Folium's viewport meta (which forbids zooming, an accessibility failure) and its
     content-type meta are dropped: the page template has its own.
     """
     fig = m.get_root()
     fig.render()
-    head = re.sub(r"<meta[^>]*>", "", fig.header.render(), flags=re.S)
+    head = fig.header.render()
     inline = {"style": [], "script": []}
-
-    def take(match: re.Match) -> str:
-        inline[match.group(1)].append(match.group(2))
-        return ""
-    head = re.sub(r"<(style|script)>(.*?)</\1>", take, head, flags=re.S)
+    for kind, content in re.findall(r"<(style|script)>(.*?)</\1>", head, flags=re.S):
+        inline[kind].append(content)
     # the libraries go to the end of the body: the page is parsed (and shown) while they load
-    libraries = re.findall(r'<script src="([^"]+)"></script>', head)
-    head = re.sub(r'<script src="[^"]+"></script>', "", head)
-    return MapParts(head=head.strip(), head_styles=inline["style"],
-                    head_scripts=inline["script"], body=fig.html.render(), libraries=libraries,
+    return MapParts(stylesheets=re.findall(r'<link rel="stylesheet" href="([^"]+)"', head),
+                    head_styles=inline["style"], head_scripts=inline["script"],
+                    body=fig.html.render(),
+                    libraries=re.findall(r'<script src="([^"]+)"></script>', head),
                     script=ZOOM_TITLES_DE + fig.script.render(), name=m.get_name())
 
 

@@ -53,6 +53,7 @@ AREA_NAMES = {"nrw": "NRW", "de": "Germany"}
 #: The figures-with-geometry answer measured: all of NRW; for Germany (over 2,000 Gemeinden
 #: /api/gebiete needs a kreis) one Landkreis with about 100 Gemeinden, Trier-Saarburg.
 GEBIETE_URL = {"nrw": "/api/gebiete", "de": "/api/gebiete?kreis=07235"}
+MOBILE_RUNS = 3  # page loads per median over the emulated phone network (slow, and steady)
 
 
 def say(msg: str) -> None:
@@ -143,7 +144,12 @@ def naive_app():
         tf = request.args.get("themenfeld")
         figures = {r["ags"]: r["anteil"]
                    for r in cov.figures(Filter(themenfeld=int(tf) if tf else None))}
-        return Response(maps.naive_choropleth(geojson, figures), mimetype="text/html")
+        html = maps.naive_choropleth(geojson, figures).encode()
+        if "gzip" not in request.headers.get("Accept-Encoding", ""):
+            return Response(html, mimetype="text/html")
+        # compressed for browsers, as any web server in front of it would
+        return Response(gzip.compress(html, 6), mimetype="text/html",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
 
     @app.get("/ok")
     def ok():
@@ -304,6 +310,10 @@ DRAWN_JS = """(() => {
 })();"""
 EMPTY_PAGE = ('<!doctype html><html lang="de"><title>leer</title>'
               '<p id="map-status">0 Gemeinden dargestellt</p></html>')
+#: Chrome DevTools' "Slow 4G" preset, the network Lighthouse assumes for phones: 150 ms
+#: round trip (as 562.5 ms per request), 1.6 Mbit/s down, 750 kbit/s up (each times 0.9).
+SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6 * 1024 * 1024 / 8 * 0.9,
+           "uploadThroughput": 750 * 1024 / 8 * 0.9}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -334,25 +344,39 @@ class Browser:
         self.browser.close()
         self._pw.stop()
 
-    def draw(self, url: str, runs: int, want_paths: int = 0,
+    def draw(self, url: str, runs: int, want_paths: int = 0, again: bool = False,
+             mobile: bool = False, offline: bool = False,
              timeout_s: float = 300) -> tuple[float | None, list[str]]:
         """Median seconds until the map is drawn, and the same-origin URLs the page loaded.
-        Requests to other hosts never leave the browser (see :func:`_offline`)."""
+
+        With *again*, the second visit: a new tab in the same context (the browser's cache
+        warm); with *mobile*, over :data:`SLOW_4G`; with *offline* (for A), requests to other
+        hosts never leave the browser (see :func:`_offline`; Playwright's routing turns the
+        browser's cache off, so only where needed)."""
         times, loaded = [], []
         origin = "/".join(url.split("/", 3)[:3])
         for i in range(runs):
             ctx = self.browser.new_context(viewport={"width": 1280, "height": 800})
             ctx.add_init_script(DRAWN_JS % want_paths)
-            ctx.route("**/*", lambda route: _offline(route, origin))
-            page = ctx.new_page()
-            if i == 0:
-                page.on("request", lambda r: loaded.append(r.url)
-                        if r.url.startswith(origin) else None)
+            if offline:
+                ctx.route("**/*", lambda route: _offline(route, origin))
             try:
-                page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
-                page.wait_for_function("() => window.__drawn !== undefined",
-                                       timeout=timeout_s * 1000, polling=50)
-                times.append(page.evaluate("() => window.__drawn") / 1000)
+                for visit in range(2 if again else 1):
+                    page = ctx.new_page()
+                    if mobile:
+                        cdp = ctx.new_cdp_session(page)
+                        cdp.send("Network.enable")
+                        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+                    if i == 0 and visit == 0:
+                        page.on("request", lambda r: loaded.append(r.url)
+                                if r.url.startswith(origin) else None)
+                    page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+                    page.wait_for_function("() => window.__drawn !== undefined",
+                                           timeout=timeout_s * 1000, polling=50)
+                    drawn = page.evaluate("() => window.__drawn") / 1000
+                    if again and visit == 0:
+                        page.close()
+                times.append(drawn)
             except Exception as exc:  # noqa: BLE001 - a map that does not draw is a result
                 say(f"  nicht gezeichnet ({type(exc).__name__}): {str(exc)[:120]}")
                 ctx.close()
@@ -445,6 +469,11 @@ def measure_b(area: str, env: dict, args, browser: Browser | None, tmp: Path
         if browser:
             say(f"{area}: B im Browser ({args.zeichnen}×) …")
             B["draw_s"], loaded = browser.draw(srv.url + "/", args.zeichnen)
+            B["again_s"], _ = browser.draw(srv.url + "/", args.zeichnen, again=True)
+            say(f"{area}: B über 'Slow 4G' ({MOBILE_RUNS}×) …")
+            B["mobile_s"], _ = browser.draw(srv.url + "/", MOBILE_RUNS, mobile=True)
+            B["mobile_again_s"], _ = browser.draw(srv.url + "/", MOBILE_RUNS, mobile=True,
+                                                  again=True)
             if loaded:
                 urls = [u for u in dict.fromkeys("/" + u.split("/", 3)[3] for u in loaded)
                         if not u.endswith("favicon.ico")]
@@ -517,7 +546,16 @@ def measure_a(area: str, env: dict, args, browser: Browser | None, tmp: Path) ->
             draws = args.zeichnen if area == "nrw" else 1
             say(f"{area}: A im Browser ({draws}×, CDN gesperrt, Leaflet lokal) …")
             count = len(json.loads(full.read_text(encoding="utf-8"))["features"])
-            A["draw_s"], _ = browser.draw(srv.url + "/", draws, want_paths=count)
+            A["draw_s"], _ = browser.draw(srv.url + "/", draws, want_paths=count, offline=True)
+            A["again_s"], _ = browser.draw(srv.url + "/", draws, want_paths=count, again=True,
+                                           offline=True)
+            if area == "nrw":  # Germany's A is 29 MB gzip: minutes per load over Slow 4G
+                say(f"{area}: A über 'Slow 4G' ({MOBILE_RUNS}×) …")
+                A["mobile_s"], _ = browser.draw(srv.url + "/", MOBILE_RUNS, want_paths=count,
+                                                mobile=True, offline=True)
+                A["mobile_again_s"], _ = browser.draw(srv.url + "/", MOBILE_RUNS,
+                                                      want_paths=count, mobile=True, again=True,
+                                                      offline=True)
         A["peak_mb"] = srv.peak_mb()
     return A
 
@@ -598,10 +636,16 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         mb(B["peak_mb"]), mb(C["peak_mb"]), kb)
     row("B's worker after its first request, for the geometry (no figures yet)", None,
         mb(B["geo_peak_mb"]), None, kb)
-    row(f"map drawn in headless Chromium (median of {res['draws']}"
-        + ("" if res["area"] == "nrw" else "; A: 1") + "; warm server, empty browser cache)",
-        A.get("draw_s"),
-        B.get("draw_s"), C.get("draw_s"), ms)
+    runs = f"median of {res['draws']}" + ("" if res["area"] == "nrw" else "; A: 1")
+    row(f"map drawn in headless Chromium ({runs}; warm server, empty browser cache)",
+        A.get("draw_s"), B.get("draw_s"), C.get("draw_s"), ms)
+    row(f"map drawn on a second visit (the browser's cache warm; {runs})", A.get("again_s"),
+        B.get("again_s"), None, ms)
+    row(f"map drawn over a phone's network (\"Slow 4G\"; median of {MOBILE_RUNS}"
+        + ("" if res["area"] == "nrw" else "; A not measured: 29 MB") + ")",
+        A.get("mobile_s"), B.get("mobile_s"), None, ms)
+    row(f"map drawn over \"Slow 4G\" on a second visit (median of {MOBILE_RUNS})",
+        A.get("mobile_again_s"), B.get("mobile_again_s"), None, ms)
     row("the browser's floor: an empty page (only the status line) \"drawn\", from C's server",
         None, None, C.get("floor_s"), ms, ratios=False)
     return out
@@ -643,6 +687,12 @@ def targets(res: dict) -> list[tuple[bool | None, str]]:
                 check(A["draw_s"] >= 5 * draw, f"at least 5x faster than A (map drawn): "
                       f"{A['draw_s'] / draw:.1f}x ({(A['draw_s'] - floor) / (draw - floor):.1f}x "
                       "without the browser's floor)")
+            for key, what in (("again_s", "on a second visit"),
+                              ("mobile_s", "over \"Slow 4G\""),
+                              ("mobile_again_s", "over \"Slow 4G\", second visit")):
+                if B.get(key) and A.get(key):
+                    check(A[key] >= 5 * B[key], f"at least 5x faster than A (map drawn {what}): "
+                          f"{A[key] / B[key]:.1f}x")
         check(B["ttfb_warm"] <= 3 * C["ttfb_warm"], f"within 3x of C (time to first byte): "
               f"{B['ttfb_warm'] / C['ttfb_warm']:.1f}x")
         if draw and C.get("draw_s"):

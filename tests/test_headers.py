@@ -7,7 +7,9 @@ The server's own ``Server`` header (gunicorn) is checked in tests/browser/test_s
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -105,6 +107,34 @@ def test_the_map_page_is_the_same_bytes_each_time_and_revalidates(hdr_app):
     assert again.status_code == 304 and not again.get_data()
     other = client.get("/?themenfeld=2", headers={"If-None-Match": first.headers["ETag"]})
     assert other.status_code == 200
+
+
+def test_caching_static_files_for_a_year_by_version_and_data_never_by_guess(hdr_app):
+    """Files the pages link carry the hash of their content and may be kept a year; pages
+    and data must be asked for again (a 304 when unchanged), never reused by a browser's
+    guess from Last-Modified."""
+    client = hdr_app.test_client()
+    linked = set()
+    for page in ("/", "/nachbarn?ags=05570044", "/einbetten", "/tabelle"):
+        html = client.get(page).get_data(as_text=True)
+        linked |= set(re.findall(r'(?:src|href)="(/static/[^"?]+)\?v=([0-9a-f]+)"', html))
+    assert {p for p, _ in linked} >= {"/static/ozgmap.css", "/static/ozgmap.js",
+                                      "/static/vendor/leaflet/leaflet.js",
+                                      "/static/vendor/leaflet/leaflet.css"}
+    static = Path(hdr_app.static_folder)
+    for path, v in linked:
+        data = (static / path.removeprefix("/static/")).read_bytes()
+        assert v == hashlib.sha1(data).hexdigest()[:len(v)], path
+        resp = client.get(f"{path}?v={v}")
+        assert resp.status_code == 200 and resp.get_data() == data
+        assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        for other in (path, f"{path}?v=0{v[1:]}"):  # unversioned, or another version
+            assert "max-age" not in client.get(other).headers.get("Cache-Control", ""), other
+    for url in ("/", "/tabelle", "/api/umsetzung", "/api/gebiete/05570044", "/statistik"):
+        resp = client.get(url)
+        assert resp.headers["Cache-Control"] == "no-cache", url
+        assert client.get(url, headers={"If-None-Match": resp.headers["ETag"]}
+                          ).status_code == 304, url
 
 
 def test_embed_may_be_framed_by_any_origin_by_default(hdr_app):

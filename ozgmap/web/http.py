@@ -5,6 +5,8 @@ import base64
 import gzip
 import hashlib
 from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from markupsafe import Markup
@@ -75,7 +77,25 @@ def inline_sources() -> list[tuple[str, str]]:
     return list(g.get("csp_inline", ()))
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def versioned(url: str) -> str:
+    """A ``/static/…`` URL with the content hash of its file (``?v=``): browsers keep such a
+    file for a year without asking again, and a changed file gets a new URL."""
+    path = url.split("?", 1)[0]
+    if not path.startswith("/static/"):
+        return url
+    return f"{path}?v={_file_version(current_app.static_folder, path[len('/static/'):])}"
+
+
+@lru_cache(maxsize=256)
+def _file_version(folder: str, filename: str) -> str:
+    return hashlib.sha1((Path(folder) / filename).read_bytes()).hexdigest()[:12]
+
+
 def register_http(app: Flask) -> None:
+    app.jinja_env.filters["versioned"] = versioned
     app.jinja_env.globals.update(
         inline_script=lambda content: inline_block("script", content),
         inline_style=lambda content: inline_block("style", content))
@@ -113,7 +133,14 @@ def register_http(app: Flask) -> None:
     def _finish(resp: Response) -> Response:
         _security_headers(resp)
         if request.method in ("GET", "HEAD") and resp.status_code == 200:
+            if request.endpoint == "static" and request.args.get("v") and \
+                    versioned(request.path) == f"{request.path}?v={request.args['v']}":
+                resp.headers["Cache-Control"] = IMMUTABLE
             _conditional_and_gzip(resp)
+        if "Cache-Control" not in resp.headers:
+            # data can change any moment: browsers ask again each time (a cheap 304 by the
+            # ETag) instead of guessing a lifetime from Last-Modified
+            resp.headers["Cache-Control"] = "no-cache"
         return resp
 
 
