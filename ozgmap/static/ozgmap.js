@@ -196,10 +196,29 @@
       .catch(function (e) { detail.textContent = "Details konnten nicht geladen werden: " + e.message; });
   }
 
+  /* The Leistung suggestions are those of the chosen Themenfeld: the page brings the list
+     for its own; after a change here the list is fetched anew (/api/leistungen). */
+  var listThemenfeld = state.themenfeld || "";
+
+  function refreshLeistungen() {
+    var tf = state.themenfeld || "", list = document.getElementById("leistungen-liste");
+    if (!list || tf === listThemenfeld) { return; }
+    listThemenfeld = tf;
+    fetch(cfg.leistungen_api + (tf ? "?themenfeld=" + encodeURIComponent(tf) : ""))
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (j) {
+        if (listThemenfeld !== tf) { return; }  // another Themenfeld was chosen meanwhile
+        list.textContent = "";
+        j.leistungen.forEach(function (l) { list.appendChild(el("option", { value: l.ozg_id }, l.name)); });
+      })
+      .catch(function () { listThemenfeld = null; });  // try again on the next change
+  }
+
   function apply(push) {
     var url = window.location.pathname + query(state, true);
     if (push) { window.history.pushState(state, "", url); }
     syncForm(state);
+    refreshLeistungen();
     return loadFigures().then(function () { return selectBody(state.gebiet, false); });
   }
 

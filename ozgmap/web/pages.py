@@ -80,6 +80,7 @@ def _map_page(embed: bool = False) -> Response:
         v = services().boundaries.version
         config = {
             "api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
+            "leistungen_api": url_for("api.leistungen"),
             "figures": url_for("api.umsetzung", **filter_query(f)),
             "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
                          for lvl in ("gemeinden", "kreise")},

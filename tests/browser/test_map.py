@@ -69,6 +69,28 @@ def test_themenfeld_changes_colours_and_url_and_back_restores(page, rec, live_se
     rec.assert_clean(live_server.url)
 
 
+def test_leistung_suggestions_follow_the_chosen_themenfeld(page, rec, live_server):
+    def suggested() -> dict[str, str]:
+        return dict(page.locator("#leistungen-liste option").evaluate_all(
+            "os => os.map(o => [o.value, o.textContent])"))
+
+    def of(tf: str) -> dict[str, str]:
+        return {r["ozg_id"]: r["name"]
+                for r in live_server.json(f"/api/leistungen?themenfeld={tf}")["leistungen"]}
+    page.goto(live_server.url + "/?themenfeld=9")
+    wait_map_ready(page)
+    assert suggested() == of("9")
+    page.select_option("#f-themenfeld", "2")
+    page.wait_for_function("(n) => document.querySelectorAll('#leistungen-liste option')"
+                           ".length === n", arg=len(of("2")))
+    assert suggested() == of("2")
+    page.go_back()
+    page.wait_for_function("(n) => document.querySelectorAll('#leistungen-liste option')"
+                           ".length === n", arg=len(of("9")))
+    assert suggested() == of("9")
+    rec.assert_clean(live_server.url)
+
+
 def test_kreis_filter_colours_only_its_gemeinden(page, rec, live_server):
     page.goto(f"{live_server.url}/?kreis={KREIS}")
     wait_map_ready(page)
