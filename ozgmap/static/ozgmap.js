@@ -103,14 +103,14 @@
   function showStatus() {
     var shown = 0, nodata = 0;
     Object.keys(figures).forEach(function (a) { shown++; if (figures[a].anteil === null) { nodata++; } });
-    if (gemeindeLayer && shown) {
+    if (gemeindeLayer && figuresLoaded) {
       statusEl.textContent = shown + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
     }
   }
 
   /* The page's own filter comes from the URL the page preloads (cfg.figures): the browser
      fetches it while it parses the page. Later filters build their query. */
-  var firstFigures = cfg.figures;
+  var firstFigures = cfg.figures, figuresLoaded = false;
 
   function loadFigures() {
     statusEl.textContent = "Daten werden geladen …";
@@ -124,6 +124,7 @@
         var legendWhat = document.getElementById("legend-what");
         if (legendWhat && res.j.legende) { legendWhat.textContent = res.j.legende; }
         res.j.gebiete.forEach(function (g) { figures[g.ags] = g; });
+        figuresLoaded = true;
         restyle();
       })
       .catch(function (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; });
