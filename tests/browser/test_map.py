@@ -77,17 +77,18 @@ def test_leistung_suggestions_follow_the_chosen_themenfeld(page, rec, live_serve
     def of(tf: str) -> dict[str, str]:
         return {r["ozg_id"]: r["name"]
                 for r in live_server.json(f"/api/leistungen?themenfeld={tf}")["leistungen"]}
+    def shows(tf: str) -> None:
+        want = of(tf)
+        page.wait_for_function("(n) => document.querySelectorAll('#leistungen-liste option')"
+                               ".length === n", arg=len(want))
+        assert suggested() == want
     page.goto(live_server.url + "/?themenfeld=9")
     wait_map_ready(page)
-    assert suggested() == of("9")
+    shows("9")
     page.select_option("#f-themenfeld", "2")
-    page.wait_for_function("(n) => document.querySelectorAll('#leistungen-liste option')"
-                           ".length === n", arg=len(of("2")))
-    assert suggested() == of("2")
+    shows("2")
     page.go_back()
-    page.wait_for_function("(n) => document.querySelectorAll('#leistungen-liste option')"
-                           ".length === n", arg=len(of("9")))
-    assert suggested() == of("9")
+    shows("9")
     rec.assert_clean(live_server.url)
 
 
