@@ -235,6 +235,29 @@ def test_umsetzung_meta_names_filter_view_sources_and_sample_data(ro_client):
     assert data["datenstand"]
 
 
+@pytest.mark.parametrize("felder", ["anteil", "online,anteil,leistungen_im_filter",
+                                    "kreis, name", "ags"])
+def test_felder_keeps_the_asked_columns_with_their_values(ro_client, felder):
+    full = get_json(ro_client, "/api/umsetzung?themenfeld=3")
+    part = get_json(ro_client, f"/api/umsetzung?themenfeld=3&felder={felder}")
+    asked = {f.strip() for f in felder.split(",")} | {"ags"}
+    assert [set(r) for r in part["gebiete"]] == [asked] * 396
+    assert part["gebiete"] == [{k: r[k] for k in r if k in asked} for r in full["gebiete"]]
+    assert {k: v for k, v in part.items() if k != "gebiete"} == \
+        {k: v for k, v in full.items() if k != "gebiete"}
+
+
+def test_felder_chooses_the_csv_columns_too(ro_client):
+    text = ro_client.get("/api/umsetzung?format=csv&felder=anteil,name").get_data(as_text=True)
+    assert text.lstrip("\ufeff").splitlines()[0] == "ags,name,anteil"
+
+
+@pytest.mark.parametrize("felder", ["geometry", "anteil,,name", "Anteil", "anteil;name"])
+def test_unknown_felder_is_400_naming_the_allowed_ones(ro_client, felder):
+    err = error_of(ro_client.get(f"/api/umsetzung?felder={felder}"), 400, "felder")
+    assert "leistungen_im_filter" in err["message"]
+
+
 def test_kreis_filter_gives_exactly_the_13_gemeinden_of_kreis_warendorf(ro_client, cat):
     rows = get_json(ro_client, f"/api/umsetzung?kreis={WARENDORF}")["gebiete"]
     want = sorted(a for a in cat["gemeinden"] if cat["gebiete"][a]["kreis_ags"] == WARENDORF)

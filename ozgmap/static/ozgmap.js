@@ -32,12 +32,13 @@
     return s;
   }
 
-  function query(s, withGebiet) {
+  function query(s, withGebiet, extra) {
     var p = new URLSearchParams();
     FILTERS.forEach(function (k) {
       if (s[k] && s[k] !== DEFAULTS[k]) { p.set(k, s[k]); }
     });
     if (withGebiet && s.gebiet) { p.set("gebiet", s.gebiet); }
+    Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
     var q = p.toString();
     return q ? "?" + q : "";
   }
@@ -87,7 +88,7 @@
     var p = layer.feature.properties, f = figures[p.ags];
     var box = el("div", { "class": "tt" });
     box.appendChild(el("strong", null, p.name));
-    box.appendChild(el("div", null, (f ? f.kreis : "") + " · AGS " + p.ags));
+    box.appendChild(el("div", null, (kreisNames[p.kreis_ags] || "") + " · AGS " + p.ags));
     box.appendChild(el("div", null, f && f.online !== null
       ? pct(f.anteil) + " (" + f.online + " von " + f.leistungen_im_filter + ")" : "keine Daten"));
     return box;
@@ -114,7 +115,7 @@
 
   function loadFigures() {
     statusEl.textContent = "Daten werden geladen …";
-    var url = firstFigures || cfg.api + query(state, false);
+    var url = firstFigures || cfg.api + query(state, false, { felder: cfg.felder });
     firstFigures = null;
     return fetch(url)
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
@@ -284,7 +285,7 @@
   /* Geometry comes as TopoJSON (every border once, on an integer grid): first the overview
      of all Gemeinden and Kreise, simplified for small scales; from zoom detail.ab_zoom on, the
      detailed part of each Land in view replaces its overview shapes (once per Land). */
-  var kreisLayers = {}, detailIndex = null, detailParts = {};
+  var kreisLayers = {}, kreisNames = {}, detailIndex = null, detailParts = {};
 
   function loadTopo(name) {
     var url = cfg.topojson.replace("NAME", encodeURIComponent(name));
@@ -376,7 +377,10 @@
         selectBody(state.gebiet, false);
       });
       kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer, smoothFactor: 0,
-        onEachFeature: function (feature, layer) { kreisLayers[feature.properties.ags] = layer; },
+        onEachFeature: function (feature, layer) {
+          kreisLayers[feature.properties.ags] = layer;
+          kreisNames[feature.properties.ags] = feature.properties.name;
+        },
         style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } });
       zoomToScope(false);
       gemeindeLayer.addTo(map);

@@ -91,20 +91,40 @@ def leistungen():
     return _data(snap, {"anzahl": len(out), "leistungen": out, **_meta(snap)})
 
 
+def figure_columns(value: str | None) -> list[str]:
+    """The columns ``felder`` asks for (comma-separated, ``ags`` always first), as OGC API's
+    ``properties`` or Datasette's ``_col``: the map takes only the three it colours by."""
+    if not value:
+        return FIGURE_COLUMNS
+    asked = [v.strip() for v in value.split(",")]
+    unknown = [v for v in asked if v not in FIGURE_COLUMNS]
+    if unknown:
+        raise BadParameter("felder", f"Unbekanntes Feld '{unknown[0][:40]}'. Erlaubt: "
+                           + ", ".join(FIGURE_COLUMNS))
+    return ["ags"] + [c for c in FIGURE_COLUMNS if c in asked and c != "ags"]
+
+
 @bp.get("/umsetzung")
 def umsetzung():
-    """Umsetzungsgrad per Gemeinde for the filter, as JSON or (``format=csv``) CSV."""
-    snap, f, args = read_filter(strict=True, extra=("format",))
+    """Umsetzungsgrad per Gemeinde for the filter, as JSON or (``format=csv``) CSV; ``felder``
+    chooses the columns."""
+    snap, f, args = read_filter(strict=True, extra=("format", "felder"))
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    cols = figure_columns(args.get("felder"))
     cov = services().coverage
     if fmt == "csv":
-        return csv_response(FIGURE_COLUMNS, [[r[c] for c in FIGURE_COLUMNS]
-                                             for r in cov.figures(f, snap)], "ozg-umsetzung.csv")
+        return csv_response(cols, [[r[c] for c in cols] for r in cov.figures(f, snap)],
+                            "ozg-umsetzung.csv")
+
+    def build(s) -> bytes:
+        rows = cov.figures(f, s)
+        if cols != FIGURE_COLUMNS:
+            rows = [{c: r[c] for c in cols} for r in rows]
+        return _json_bytes({**_meta(s, f), "gebiete": rows})
     # every filter change of the map asks for this: serialised once per filter and data version
-    return _data(snap, cov.cached(("umsetzung.json",) + f.key(), lambda s: _json_bytes(
-        {**_meta(s, f), "gebiete": cov.figures(f, s)}), snap))
+    return _data(snap, cov.cached(("umsetzung.json", tuple(cols)) + f.key(), build, snap))
 
 
 @bp.get("/gebiete")

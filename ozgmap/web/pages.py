@@ -68,6 +68,10 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
     return services().coverage.body(ags, f, snap)
 
 
+#: The figures the map colours and labels by (names and Kreise come with the geometry).
+MAP_FIGURES = "leistungen_im_filter,online,anteil"
+
+
 def _map_page(embed: bool = False) -> Response:
     """The map (or its embed): rendered once per view and data version, then served from
     memory as it is (its inline blocks are allowed by hash, so the bytes never change)."""
@@ -79,9 +83,9 @@ def _map_page(embed: bool = False) -> Response:
         ctx = page_context(snap, f)
         v = services().boundaries.version
         config = {
-            "api": url_for("api.umsetzung"), "body_api": "/api/gebiete/",
+            "api": url_for("api.umsetzung"), "felder": MAP_FIGURES, "body_api": "/api/gebiete/",
             "leistungen_api": url_for("api.leistungen"),
-            "figures": url_for("api.umsetzung", **filter_query(f)),
+            "figures": url_for("api.umsetzung", **filter_query(f), felder=MAP_FIGURES),
             "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
                          for lvl in ("gemeinden", "kreise")},
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),

@@ -142,6 +142,9 @@ def test_hover_names_the_gemeinde_and_a_filter_change_keeps_the_view(page, rec, 
     tip.wait_for()
     text = tip.inner_text()
     assert "Telgte" in text and f"{round(fig['anteil'] * 100)} %" in text, text
+    # the figures come slim (felder); the Kreis is named from the geometry
+    assert f"{fig['kreis']} · AGS {ags}" in text and fig["kreis"] == "Warendorf", text
+    assert f"({fig['online']} von {fig['leistungen_im_filter']})" in text, text
     # a person zoomed in on their area; choosing a Themenfeld must not throw them out of it
     mine = page.evaluate(_VIEW_JS, {"center": [51.98, 7.83], "zoom": 10})
     page.select_option("#f-themenfeld", "2")
