@@ -198,13 +198,14 @@
       .catch(function (e) { detail.textContent = "Details konnten nicht geladen werden: " + e.message; });
   }
 
-  /* The Leistung suggestions are those of the chosen Themenfeld: the page brings the list
-     for its own; after a change here the list is fetched anew (/api/leistungen). */
-  var listThemenfeld = state.themenfeld || "";
+  /* The suggestion lists come empty with the page (filled, they were three quarters of its
+     bytes) and are filled when their field is first used: the Gemeinden from the geometry,
+     the Leistungen of the chosen Themenfeld from /api/leistungen, anew on each change. */
+  var listThemenfeld = null;  // whose Leistungen the list holds; null: none yet
 
-  function refreshLeistungen() {
+  function refreshLeistungen(first) {
     var tf = state.themenfeld || "", list = document.getElementById("leistungen-liste");
-    if (!list || tf === listThemenfeld) { return; }
+    if (!list || (listThemenfeld === null && !first) || tf === listThemenfeld) { return; }
     listThemenfeld = tf;
     fetch(cfg.leistungen_api + (tf ? "?themenfeld=" + encodeURIComponent(tf) : ""))
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
@@ -213,8 +214,36 @@
         list.textContent = "";
         j.leistungen.forEach(function (l) { list.appendChild(el("option", { value: l.ozg_id }, l.name)); });
       })
-      .catch(function () { listThemenfeld = null; });  // try again on the next change
+      .catch(function () { listThemenfeld = null; });  // try again when the field is next used
   }
+
+  /* [AGS, name] of every Gemeinde the search offers, by name (in an embed for a Kreis, its
+     own only): from the geometry, once it is drawn. */
+  var gemeindenByName = null;
+
+  function gemeinden() {
+    if (!gemeindenByName) {
+      gemeindenByName = [];
+      Object.keys(layers).forEach(function (ags) {
+        var p = layers[ags].feature.properties;
+        if (!cfg.embed || !cfg.kreis || p.kreis_ags === cfg.kreis) { gemeindenByName.push([ags, p.name]); }
+      });
+      gemeindenByName.sort(function (a, b) { return a[1].localeCompare(b[1], "de"); });
+    }
+    return gemeindenByName;
+  }
+
+  function fillGemeinden() {
+    var list = document.getElementById("gemeinden-liste");
+    if (!list || list.firstChild) { return; }
+    gemeinden().forEach(function (g) { list.appendChild(el("option", { value: g[1] }, g[0])); });
+  }
+
+  document.addEventListener("focusin", function (ev) {
+    var which = ev.target.getAttribute && ev.target.getAttribute("list");
+    if (which === "leistungen-liste") { refreshLeistungen(true); }
+    if (which === "gemeinden-liste") { geometry.then(fillGemeinden); }
+  });
 
   function apply(push) {
     var url = window.location.pathname + query(state, true);
@@ -248,20 +277,16 @@
     if (state.kreis !== before) { zoomToScope(); }
   });
 
-  /* [AGS, name] of every Gemeinde the search offers: the page's own datalist (one copy of
-     the names in the page, restricted to the Kreis in an embed). */
-  function gemeindeList() {
-    var opts = document.querySelectorAll("#gemeinden-liste option");
-    return Array.prototype.map.call(opts, function (o) { return [o.textContent.trim(), o.value]; });
-  }
-
   var search = document.getElementById("search");
   var searchMsg = document.getElementById("search-msg");
   search.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var q = document.getElementById("q").value.trim().toLowerCase();
-    if (!q) { return; }
-    var all = gemeindeList();
+    if (q) { geometry.then(function () { find(q); }); }
+  });
+
+  function find(q) {
+    var all = gemeinden();
     var hits = all.filter(function (g) { return g[0] === q || g[1].toLowerCase() === q; });
     if (!hits.length) { hits = all.filter(function (g) { return g[1].toLowerCase().indexOf(q) >= 0; }); }
     if (hits.length === 1) {
@@ -280,7 +305,7 @@
     } else {
       searchMsg.textContent = "Keine Gemeinde gefunden.";
     }
-  });
+  }
 
   /* Geometry comes as TopoJSON (every border once, on an integer grid): first the overview
      of all Gemeinden and Kreise, simplified for small scales; from zoom detail.ab_zoom on, the
@@ -353,7 +378,7 @@
   }
 
   apply(false);  // the figures load while the geometry does
-  loadTopo("uebersicht")
+  var geometry = loadTopo("uebersicht")
     .then(function (topo) {
       var geo = topoFeatures(topo);
       // thousands of shapes (all of Germany) draw much faster on a canvas than as SVG

@@ -34,6 +34,16 @@ def test_embed_works_in_a_cross_origin_iframe(context, rec, live_server, host):
     wait_map_ready(frame)
     wait_for_colours(frame, expected_colours(live_server, f"?kreis={KREIS}"), kreis=KREIS)
 
+    # the search suggests the Kreis's own Gemeinden only
+    want = {g["ags"]: g["name"]
+            for g in live_server.json(f"/api/umsetzung?kreis={KREIS}")["gebiete"]}
+    frame.locator("#q").focus()
+    frame.wait_for_function("(n) => document.querySelectorAll('#gemeinden-liste option')"
+                            ".length >= n", arg=len(want))
+    offered = frame.locator("#gemeinden-liste option").evaluate_all(
+        "os => os.map(o => [o.textContent, o.value])")
+    assert len(want) == 13 and dict(offered) == want
+
     # search inside the frame, as a visitor of the Kreis website would
     frame.locator("#q").fill("Telgte")
     frame.locator("#q").press("Enter")

@@ -84,11 +84,41 @@ def test_leistung_suggestions_follow_the_chosen_themenfeld(page, rec, live_serve
         assert suggested() == want
     page.goto(live_server.url + "/?themenfeld=9")
     wait_map_ready(page)
+    assert suggested() == {}  # the page brings the list empty: it is filled when needed
+    page.locator("#f-leistung").focus()
     shows("9")
     page.select_option("#f-themenfeld", "2")
     shows("2")
     page.go_back()
     shows("9")
+    rec.assert_clean(live_server.url)
+
+
+SUGGESTED_GEMEINDEN = """() => {
+  const names = [...document.querySelectorAll('#gemeinden-liste option')]
+    .map(o => [o.textContent, o.value]);
+  const inOrder = (n, i) => !i || names[i - 1][1].localeCompare(n[1], 'de') <= 0;
+  return {names, sorted: names.every(inOrder)};
+}"""
+
+
+def suggested_gemeinden(page, n: int) -> list[list[str]]:
+    """[AGS, name] the search field suggests, once it has been used (waits for *n*)."""
+    page.locator("#q").focus()
+    page.wait_for_function("(n) => document.querySelectorAll('#gemeinden-liste option')"
+                           ".length >= n", arg=n)
+    got = page.evaluate(SUGGESTED_GEMEINDEN)
+    assert got["sorted"], got["names"][:20]
+    return got["names"]
+
+
+def test_search_suggests_every_gemeinde_by_name_once_used(page, rec, live_server):
+    want = {g["ags"]: g["name"] for g in live_server.json("/api/umsetzung")["gebiete"]}
+    page.goto(live_server.url + "/")
+    wait_map_ready(page)
+    assert page.locator("#gemeinden-liste option").count() == 0
+    names = suggested_gemeinden(page, len(want))
+    assert len(names) == len(want) == 396 and dict(names) == want
     rec.assert_clean(live_server.url)
 
 
