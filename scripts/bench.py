@@ -478,7 +478,10 @@ def measure_b(area: str, env: dict, args, browser: Browser | None, tmp: Path
                 urls = [u for u in dict.fromkeys("/" + u.split("/", 3)[3] for u in loaded)
                         if not u.endswith("favicon.ico")]
         B["sizes"] = sizes(srv.port, urls)
-        changes = [ok(srv.port, f"/api/umsetzung?themenfeld={tf}") for tf in range(1, 15)]
+        # a filter change asks for the figures as the page's own (its columns), per Themenfeld
+        figures = next(u for u in urls if u.startswith("/api/umsetzung"))
+        changes = [ok(srv.port, f"{figures}{'&' if '?' in figures else '?'}themenfeld={tf}")
+                   for tf in range(1, 15)]
         B["filter_ttfb"] = statistics.median(r.ttfb for r in changes)
         B["filter_ttfb_max"] = max(r.ttfb for r in changes)
         B["filter_bytes"] = statistics.median(len(r.body) for r in changes)
@@ -498,7 +501,7 @@ def measure_b(area: str, env: dict, args, browser: Browser | None, tmp: Path
         B["gebiete_bytes"] = (len(raw), len(ok(srv.port, gebiete).body))
         save(site, gebiete, raw)
         B["peak_mb"] = max(B["peak_mb"], srv.peak_mb())
-    return B, site, next(u for u in urls if u.startswith("/api/umsetzung"))
+    return B, site, figures
 
 
 def measure_c(area: str, env: dict, args, browser: Browser | None, tmp: Path, site: Path,
