@@ -310,6 +310,38 @@ DRAWN_JS = """(() => {
 })();"""
 EMPTY_PAGE = ('<!doctype html><html lang="de"><title>leer</title>'
               '<p id="map-status">0 Gemeinden dargestellt</p></html>')
+#: Leaflet's floor: B's overview shapes in one colour, the geometry in the page (no request
+#: for it), nothing else: no panel, no figures, no Kreise. What any Leaflet map of these
+#: shapes takes at least.
+LEAFLET_PAGE = """<!doctype html><html lang="de"><meta charset="utf-8"><title>Leaflet</title>
+<link rel="stylesheet" href="%(css)s"><p id="map-status"></p><div id="map" style="height:700px">
+</div><script src="%(js)s"></script><script type="application/json" id="topo">%(topo)s</script>
+<script>(function () {
+  var topo = JSON.parse(document.getElementById("topo").textContent), t = topo.transform;
+  var arcs = topo.arcs.map(function (arc) {
+    var x = 0, y = 0;
+    return arc.map(function (d) { x += d[0]; y += d[1];
+      return [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]]; });
+  });
+  function ring(ids) {
+    var pts = [];
+    ids.forEach(function (i) { var a = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
+      for (var k = pts.length ? 1 : 0; k < a.length; k++) { pts.push(a[k]); } });
+    return pts;
+  }
+  var feats = topo.objects.gemeinden.geometries.map(function (g) {
+    var polys = (g.type === "MultiPolygon" ? g.arcs : [g.arcs])
+      .map(function (p) { return p.map(ring); });
+    return {type: "Feature", properties: {}, geometry: {type: g.type,
+            coordinates: g.type === "MultiPolygon" ? polys : polys[0]}};
+  });
+  var map = L.map("map"), layer = L.geoJSON(feats, {smoothFactor: 0,
+    renderer: feats.length > 2000 ? L.canvas() : undefined,
+    style: {fillColor: "#41b6c4", fillOpacity: 0.9, color: "#ffffff", weight: 0.7}});
+  map.fitBounds(layer.getBounds(), {animate: false});
+  layer.addTo(map);
+  document.getElementById("map-status").textContent = feats.length + " Gemeinden dargestellt";
+})();</script></html>"""
 #: Chrome DevTools' "Slow 4G" preset, the network Lighthouse assumes for phones: 150 ms
 #: round trip (as 562.5 ms per request), 1.6 Mbit/s down, 750 kbit/s up (each times 0.9).
 SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6 * 1024 * 1024 / 8 * 0.9,
@@ -525,8 +557,19 @@ def measure_c(area: str, env: dict, args, browser: Browser | None, tmp: Path, si
             # the browser's own share of every "drawn": a page holding only the status line
             save(site, "/leer.html", EMPTY_PAGE.encode())
             C["floor_s"], _ = browser.draw(srv.url + "/leer.html", args.zeichnen)
+            save(site, "/leaflet.html", leaflet_page(site, urls))
+            C["leaflet_s"], _ = browser.draw(srv.url + "/leaflet.html", args.zeichnen)
         C["peak_mb"] = srv.peak_mb()
     return C
+
+
+def leaflet_page(site: Path, urls: list[str]) -> bytes:
+    """:data:`LEAFLET_PAGE` with B's Leaflet files and its overview geometry (from C's files)."""
+    def url(part: str) -> str:
+        return next(u for u in urls if part in u)
+    topo = (site / urlsplit(url("uebersicht.topojson")).path.lstrip("/")).read_text("utf-8")
+    return (LEAFLET_PAGE % {"css": url("leaflet.css"), "js": url("leaflet.js"),
+                            "topo": topo.replace("</", "<\\/")}).encode()
 
 
 def measure_a(area: str, env: dict, args, browser: Browser | None, tmp: Path) -> dict:
@@ -651,6 +694,8 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         A.get("mobile_again_s"), B.get("mobile_again_s"), None, ms)
     row("the browser's floor: an empty page (only the status line) \"drawn\", from C's server",
         None, None, C.get("floor_s"), ms, ratios=False)
+    row("Leaflet's floor: its page with only these shapes in one colour, geometry inline (C)",
+        None, None, C.get("leaflet_s"), ms, ratios=False)
     return out
 
 
@@ -687,9 +732,11 @@ def targets(res: dict) -> list[tuple[bool | None, str]]:
                   f"{A['ttfb_warm'] / B['ttfb_warm']:.0f}x")
             if draw and A.get("draw_s"):
                 floor = C.get("floor_s") or 0
+                leaflet = (f"; Leaflet's floor, nothing but the shapes: "
+                           f"{A['draw_s'] / C['leaflet_s']:.1f}x" if C.get("leaflet_s") else "")
                 check(A["draw_s"] >= 5 * draw, f"at least 5x faster than A (map drawn): "
                       f"{A['draw_s'] / draw:.1f}x ({(A['draw_s'] - floor) / (draw - floor):.1f}x "
-                      "without the browser's floor)")
+                      f"without the browser's floor{leaflet})")
             for key, what in (("again_s", "on a second visit"),
                               ("mobile_s", "over \"Slow 4G\""),
                               ("mobile_again_s", "over \"Slow 4G\", second visit")):
