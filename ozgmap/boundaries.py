@@ -92,13 +92,13 @@ def write_geojson(gdf_metric: gpd.GeoDataFrame, path: Path, props: list[str]) ->
 
 # --- TopoJSON: every border stored once, on an integer grid ------------------------------
 
-#: The map's levels: ``uebersicht``, all Gemeinden coverage-simplified with 500 m tolerance on
-#: a 1e-3° grid (70-110 m, a quarter pixel at zoom 8.5; a finer grid only adds bytes, and
-#: the few shapes the snapping makes touch themselves, 52 of Germany's 11,299, draw alike), below
-#: ``DETAIL_ZOOM``: its borders stay within 1.3 km (99 %: 1.0 km) of the detailed ones, 2-3
-#: pixels at NRW's first view (zoom 7.75, 460 m a pixel),
-#: at most 5 just below zoom 8.5. From there on ``karte-<Land>``: the shipped GeoJSON geometry
-#: itself (100 m tolerance, on its 1e-5° rounding grid), one file per Land.
+#: The map's levels. Below ``DETAIL_ZOOM``, ``uebersicht``: all Gemeinden coverage-simplified
+#: with 500 m tolerance, on a 1e-3° grid (70-110 m, a quarter pixel at zoom 8.5; a finer grid
+#: only adds bytes). Its borders stay within 1.3 km (99 %: 1.0 km) of the detailed ones, 2-3
+#: pixels at NRW's first view (zoom 7.75, 460 m a pixel), at most 5 just below zoom 8.5; the
+#: snapping makes a few shapes touch themselves (52 of Germany's 11,299), which draws alike.
+#: From there on ``karte-<Land>``: the shipped GeoJSON geometry itself (100 m tolerance, on
+#: its 1e-5° rounding grid), one file per Land.
 OVERVIEW_TOLERANCE_M = 500.0
 OVERVIEW_GRID = 1e-3
 DETAIL_GRID = 1e-5
