@@ -229,10 +229,12 @@ def test_map_config_points_at_same_origin_api_and_versioned_geometry(ro_client):
     assert cfg["api"] == "/api/umsetzung" and cfg["body_api"] == "/api/gebiete/"
     geo = ro_client.get("/api/geometrie/gemeinden.geojson").get_data()
     version = hashlib.sha1(geo).hexdigest()[:12]  # follows the geometry, not the data
-    assert cfg["geometry"] == {lvl: f"/api/geometrie/{lvl}.geojson?v={version}"
-                               for lvl in ("gemeinden", "kreise")}
-    for url in cfg["geometry"].values():
-        assert ro_client.get(url).status_code == 200
+    assert cfg["topojson"] == f"/api/geometrie/NAME.topojson?v={version}"
+    for name in ("uebersicht", "karte-05"):
+        resp = ro_client.get(cfg["topojson"].replace("NAME", name))
+        assert resp.status_code == 200 and resp.get_json()["type"] == "Topology"
+    assert set(cfg) == {"api", "felder", "body_api", "leistungen_api", "figures", "topojson",
+                        "map", "legend", "no_data", "kreis", "embed", "attribution"}
 
 
 @pytest.mark.parametrize("url", ["/", "/?themenfeld=9", f"/embed?kreis={WARENDORF}"])

@@ -86,11 +86,9 @@ def _map_page(embed: bool = False) -> Response:
             "api": url_for("api.umsetzung"), "felder": MAP_FIGURES, "body_api": "/api/gebiete/",
             "leistungen_api": url_for("api.leistungen"),
             "figures": url_for("api.umsetzung", **filter_query(f), felder=MAP_FIGURES),
-            "geometry": {lvl: url_for("api.geometrie", level=lvl, v=v)
-                         for lvl in ("gemeinden", "kreise")},
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
             "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
-            "kreis": f.kreis, "embed": embed, "views": VIEWS,
+            "kreis": f.kreis, "embed": embed,
             "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
                             f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
                             f' | {c.CREDIT_CATALOG}')}
