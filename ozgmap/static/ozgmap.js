@@ -14,7 +14,7 @@
   var figures = {};
   var layers = {};
   var gemeindeLayer = null, kreisLayer = null;
-  var state = readUrl();
+  var state = serverState();
 
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(cfg.attribution);
@@ -29,6 +29,14 @@
   function readUrl() {
     var p = new URLSearchParams(window.location.search), s = {};
     FILTERS.concat(["gebiet"]).forEach(function (k) { if (p.get(k)) { s[k] = p.get(k); } });
+    return s;
+  }
+
+  /* The filter as the server read it (a Leistung typed by name comes as its OZG-ID, one it
+     could not resolve not at all), with the selection from the URL. */
+  function serverState() {
+    var s = readUrl();
+    FILTERS.forEach(function (k) { delete s[k]; if (cfg.filter && cfg.filter[k]) { s[k] = cfg.filter[k]; } });
     return s;
   }
 
@@ -377,6 +385,8 @@
     if (sel) { sel.setStyle({ color: "#000000", weight: 3 }); sel.bringToFront(); }
   }
 
+  // the address as the server read it (a Leistung's name becomes its OZG-ID)
+  window.history.replaceState(state, "", window.location.pathname + query(state, true));
   apply(false);  // the figures load while the geometry does
   var geometry = loadTopo("uebersicht")
     .then(function (topo) {

@@ -7,13 +7,14 @@ import hashlib
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 
-from .params import BadParameter
+from .params import BadParameter, Unresolved
 
 COMPRESSIBLE = {"text/html", "text/css", "text/csv", "text/plain", "application/json",
                 "application/geo+json", "application/javascript", "text/javascript",
@@ -48,6 +49,25 @@ def error_response(status: int, message: str, parameter: str | None = None) -> R
     else:
         resp = Response(render_template("error.html", status=status, message=message,
                                         parameter=parameter), mimetype="text/html")
+    resp.status_code = status
+    return resp
+
+
+def unresolved_response(exc: Unresolved) -> Response:
+    """A page's name that named several entries: a German choice list, each a link to the
+    same page with the id (HTTP 300); one that named none: the message and a link to the
+    page without it (HTTP 400)."""
+    def link(value: str | None) -> str:
+        args = {k: v for k, v in request.args.items() if k != exc.parameter}
+        if value is not None:
+            args[exc.parameter] = value
+        return request.path + ("?" + urlencode(args) if args else "")
+    status = 300 if exc.candidates else 400
+    resp = Response(render_template(
+        "error.html", status=status, message=exc.message, parameter=exc.parameter,
+        choices=[{"name": name, "id": ident, "url": link(ident)}
+                 for ident, name in exc.candidates],
+        without=link(None)), mimetype="text/html")
     resp.status_code = status
     return resp
 
@@ -110,6 +130,8 @@ def register_http(app: Flask) -> None:
 
     @app.errorhandler(BadParameter)
     def _bad_param(exc: BadParameter):
+        if isinstance(exc, Unresolved) and not wants_json():
+            return unresolved_response(exc)
         return error_response(400, exc.message, exc.parameter)
 
     @app.errorhandler(LookupError)

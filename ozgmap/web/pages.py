@@ -11,7 +11,8 @@ from .. import maps, services
 from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, describe, table
 from .api import csv_response
 from .http import allow_inline, inline_sources
-from .params import FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter
+from .params import (FILTER_PARAMS, BadParameter, Unresolved, filter_query, parse_ags,
+                     read_filter)
 
 bp = Blueprint("pages", __name__)
 _MAP_PARTS: dict[tuple, maps.MapParts] = {}
@@ -75,7 +76,14 @@ MAP_FIGURES = "leistungen_im_filter,online,anteil"
 def _map_page(embed: bool = False) -> Response:
     """The map (or its embed): rendered once per view and data version, then served from
     memory as it is (its inline blocks are allowed by hash, so the bytes never change)."""
-    snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
+    try:
+        snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
+        unresolved = None
+    except Unresolved as exc:  # a name that fits no Leistung: the map without it, and why
+        if exc.candidates or exc.parameter != "leistung":
+            raise
+        snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS, without=("leistung",))
+        unresolved = exc.message
     body = _selected_body(snap, f, args)  # validates `gebiet` before anything is cached
 
     def build(_s) -> str:
@@ -88,15 +96,15 @@ def _map_page(embed: bool = False) -> Response:
             "figures": url_for("api.umsetzung", **filter_query(f), felder=MAP_FIGURES),
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
             "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
-            "kreis": f.kreis, "embed": embed,
+            "kreis": f.kreis, "embed": embed, "filter": filter_query(f),
             "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
                             f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
                             f' | {c.CREDIT_CATALOG}')}
         return render_template("map.html", **ctx, embed=embed, body=body,
-                               mapparts=parts, config=config,
+                               mapparts=parts, config=config, leistung_fehler=unresolved,
                                preload=[config["topojson"].replace("NAME", "uebersicht"),
                                         config["figures"]])
-    key = ("page", embed, request.host_url, f.key(), body and body["ags"])
+    key = ("page", embed, request.host_url, f.key(), body and body["ags"], unresolved)
     return cached_page(key, build, snap)
 
 

@@ -6,6 +6,7 @@ import re
 from flask import Request
 
 from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot
+from ..lookup import NameLookupError, resolve_lage, resolve_leistung, resolve_themenfeld
 
 MAX_VALUE = 200
 FILTER_PARAMS = ("themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt")
@@ -19,6 +20,23 @@ class BadParameter(Exception):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+
+
+class Unresolved(BadParameter):
+    """A page's parameter names no entry or several (``candidates``: their (id, name)); the
+    page answers with the German message or a choice list (see ``web.http``)."""
+
+    def __init__(self, parameter: str, exc: NameLookupError):
+        super().__init__(parameter, exc.message)
+        self.candidates = exc.candidates
+
+
+def by_name(parameter: str, resolver, snap: Snapshot, value: str) -> str:
+    """*value* resolved by *resolver* (one of ``ozgmap.lookup``'s), for pages."""
+    try:
+        return resolver(snap, value)
+    except NameLookupError as exc:
+        raise Unresolved(parameter, exc) from None
 
 
 def single_args(req: Request, allowed: tuple[str, ...], strict: bool) -> dict[str, str]:
@@ -44,8 +62,16 @@ def single_args(req: Request, allowed: tuple[str, ...], strict: bool) -> dict[st
     return out
 
 
-def parse_filter(args: dict[str, str], snap: Snapshot) -> Filter:
-    """Validate the filter parameters against the catalogue and the bodies."""
+def parse_filter(args: dict[str, str], snap: Snapshot, names: bool = False) -> Filter:
+    """Validate the filter parameters against the catalogue and the bodies.
+
+    With *names* (pages), ``leistung`` and ``themenfeld`` may be names, resolved by
+    ``ozgmap.lookup`` (:class:`Unresolved` if that fails); the API takes ids only.
+    """
+    if names:
+        args = {**args, **{k: by_name(k, resolver, snap, args[k]) for k, resolver in
+                           (("leistung", resolve_leistung), ("themenfeld", resolve_themenfeld))
+                           if args.get(k)}}
     themenfeld = None
     if args.get("themenfeld"):
         v = args["themenfeld"]
@@ -104,8 +130,14 @@ def parse_ags(value: str, snap: Snapshot) -> str:
     return value
 
 
-def read_filter(strict: bool, extra: tuple[str, ...] = ()) -> tuple[Snapshot, Filter, dict]:
-    """(snapshot, filter, raw args) of the current request; raises :class:`BadParameter`."""
+def read_filter(strict: bool, extra: tuple[str, ...] = (),
+                without: tuple[str, ...] = ()) -> tuple[Snapshot, Filter, dict]:
+    """(snapshot, filter, args) of the current request; raises :class:`BadParameter`.
+
+    Pages (not *strict*) take names for ``leistung`` and ``themenfeld``; their args then
+    carry the resolved ids, so links built from them work in the API too. Parameters in
+    *without* are ignored (a page shown without a value it could not resolve).
+    """
     from flask import request
 
     from .. import services
@@ -113,7 +145,12 @@ def read_filter(strict: bool, extra: tuple[str, ...] = ()) -> tuple[Snapshot, Fi
     snap = services().coverage.snapshot()
     g.last_modified = snap.changed_at  # Last-Modified for every answer built from it
     args = single_args(request, FILTER_PARAMS + extra, strict)
-    return snap, parse_filter(args, snap), args
+    for name in without:
+        args.pop(name, None)
+    f = parse_filter(args, snap, names=not strict)
+    if not strict:
+        args.update({k: str(getattr(f, k)) for k in ("leistung", "themenfeld") if args.get(k)})
+    return snap, f, args
 
 
 NACHBARN_PARAMS = ("ags", "lage", "min")
@@ -133,6 +170,8 @@ def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
         raise BadParameter("ags", "ags muss eine Gemeinde (8 Ziffern) oder ein Kreis "
                            "(5 Ziffern) sein.")
     lage = None
+    if args.get("lage") and not strict:
+        args["lage"] = by_name("lage", resolve_lage, snap, args["lage"])
     if args.get("lage"):
         if not re.fullmatch(r"[0-9]{1,4}", args["lage"]) or int(args["lage"]) not in snap.lagen:
             raise BadParameter("lage", f"Unbekannte Lage '{args['lage'][:40]}'.")
