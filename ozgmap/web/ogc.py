@@ -1,7 +1,7 @@
 """OGC API - Features (Part 1: Core, GeoJSON, HTML, OpenAPI 3.0) at ``/ogc``.
 
 Collections ``gemeinden`` and ``kreise`` with the coverage figures as properties; the data
-comes from ``ozgmap.ogc``. Parameters are as strict as the rest of the API: unknown, repeated
+comes from ``ozgmap.features``. Parameters are as strict as the rest of the API: unknown, repeated
 or oversized ones give a 400 naming the parameter, unknown collections and features a 404.
 """
 from __future__ import annotations

@@ -126,3 +126,19 @@ def test_no_module_over_500_lines():
     long = {name: n for name, path in modules().items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_readme_layout_names_every_module():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("\n## ", readme.index("## Layout"))]
+    missing = []
+    for name, path in modules().items():
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if "/migrations/" in rel:
+            continue
+        folder, file = rel.rsplit("/", 1)
+        named_in_folder = f"`{folder}/`" in layout and (file == "__init__.py"
+                                                         or f"`{file}`" in layout)
+        if rel not in layout and not named_in_folder:
+            missing.append(rel)
+    assert missing == []
