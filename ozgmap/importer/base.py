@@ -206,10 +206,19 @@ class Layout:
     key_columns: ClassVar[str] = ""
     #: rows equal to an earlier row with the same key are merged (else they are refused)
     merge_identical: ClassVar[bool] = False
+    #: how the message about an unknown header names this layout
+    hint: ClassVar[str] = ""
+    #: recognised only by :meth:`recognises`, not by counting its columns in a header
+    signature_only: ClassVar[bool] = False
 
     def __init__(self, cat: Catalogue, file: str, path: Path | None = None):
         self.cat, self.file, self.path = cat, file, path
         self.unknown_leika = 0
+
+    @classmethod
+    def recognises(cls, present: list[str]) -> bool:
+        """The header (its non-empty names) is surely of this layout."""
+        return False
 
     @classmethod
     def header_issues(cls, names: list[str], present: list[str], file: str

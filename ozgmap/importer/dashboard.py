@@ -45,6 +45,12 @@ class DashboardLayout(Layout):
     columns = DASHBOARD_COLUMNS
     required = DASHBOARD_REQUIRED
     key_columns = "ars, ozgid, leika_key"
+    hint = ("den Export des Dashboards Digitale Verwaltung (" + ", ".join(DASHBOARD_COLUMNS)
+            + ")")
+
+    @classmethod
+    def recognises(cls, present: list[str]) -> bool:
+        return "ars" in present
 
     def record(self, row: Row) -> dict:
         cat = self.cat

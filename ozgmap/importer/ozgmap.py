@@ -36,6 +36,7 @@ class OzgmapLayout(Layout):
     columns = OZGMAP_COLUMNS
     required = ["ags", "status"]
     key_columns = "ags, ozg_id, leika_key"
+    hint = "ozgmap-Spalten (" + ", ".join(OZGMAP_COLUMNS) + ")"
 
     @classmethod
     def header_issues(cls, names: list[str], present: list[str], file: str

@@ -19,9 +19,9 @@ from .dashboard import DashboardLayout
 from .ozgmap import OzgmapLayout
 from .wsp import WspLayout
 
-#: layout name -> class; the order is the order of recognition
+#: layout name -> class, in the order of recognition (and of the hints for an unknown header)
 LAYOUTS: dict[str, type[base.Layout]] = {cls.name: cls for cls in
-                                         (WspLayout, OzgmapLayout, DashboardLayout)}
+                                         (OzgmapLayout, DashboardLayout, WspLayout)}
 KNOWN_COLUMNS = {c for cls in LAYOUTS.values() for c in cls.columns}
 
 
@@ -176,26 +176,29 @@ def _layout_or_none(header: list[str]) -> str | None:
 
 
 def detect_layout(header: list[str], *, file: str = "") -> str:
-    """``"ozgmap"``, ``"dashboard"`` or ``"wsp"`` for this header, else :class:`ImportFailed`
-    (line 1)."""
+    """The name of the layout of this header (see :data:`LAYOUTS`), else
+    :class:`ImportFailed` (line 1).
+
+    A layout that :meth:`~.base.Layout.recognises` the header wins; else the one with the most
+    columns of its own (no other layout has them) in the header, the first on a tie.
+    """
     names = [h.strip().lower() for h in header]
     present = [n for n in names if n]
     issues = [ImportIssue(file, 1, str(i + 1), n, "Spalte kommt mehrfach vor")
               for i, n in enumerate(names) if n and n in names[:i]]
-    if WspLayout.recognises(present):
-        layout: type[base.Layout] = WspLayout
-    else:
-        own = set(present) & set(OzgmapLayout.columns)
-        dash = set(present) & set(DashboardLayout.columns)
-        if not own and not dash:
-            issues.append(ImportIssue(
-                file, 1, None, None, "Kopfzeile nicht erkannt. Erwartet ozgmap-Spalten ("
-                + ", ".join(OzgmapLayout.columns) + "), den Export des Dashboards Digitale "
-                "Verwaltung (" + ", ".join(DashboardLayout.columns) + ") oder die WSP.NRW-Liste "
-                "der Live-Dienste (Name, Nummer, Live, Landingpage, Stelle)"))
+    layout = next((cls for cls in LAYOUTS.values() if cls.recognises(present)), None)
+    if layout is None:
+        counted = [cls for cls in LAYOUTS.values() if not cls.signature_only]
+        if not set(present) & {c for cls in counted for c in cls.columns}:
+            hints = [cls.hint for cls in LAYOUTS.values()]
+            issues.append(ImportIssue(file, 1, None, None, "Kopfzeile nicht erkannt. Erwartet "
+                                      + ", ".join(hints[:-1]) + " oder " + hints[-1]))
             raise ImportFailed(issues)
-        layout = DashboardLayout if ("ars" in dash or len(dash - own) > len(own - dash)) \
-            else OzgmapLayout
+
+        def own_columns(cls: type[base.Layout]) -> int:
+            others = {c for o in counted if o is not cls for c in o.columns}
+            return len(set(present) & (set(cls.columns) - others))
+        layout = max(counted, key=own_columns)
     issues += layout.header_issues(names, present, file)
     if issues:
         raise ImportFailed(issues)

@@ -33,12 +33,14 @@ class WspLayout(Layout):
     required = WSP_REQUIRED
     key_columns = "nummer"
     merge_identical = True
+    hint = "die WSP.NRW-Liste der Live-Dienste (Name, Nummer, Live, Landingpage, Stelle)"
+    signature_only = True
 
-    @staticmethod
-    def recognises(names: list[str]) -> bool:
+    @classmethod
+    def recognises(cls, present: list[str]) -> bool:
         """``Nummer``, ``Live`` and a link column (Landingpage/Direktlink)."""
-        return "nummer" in names and "live" in names and any(
-            n == "landingpage" or n.startswith("direktlink") for n in names)
+        return "nummer" in present and "live" in present and any(
+            n == "landingpage" or n.startswith("direktlink") for n in present)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
