@@ -8,7 +8,8 @@ from ..app_services import services
 from ..coverage import FIGURE_COLUMNS, table
 from ..snapshot import STATUS_ORDER
 from .common import GEOJSON, csv_response, data_format, json_bytes, json_response, meta
-from .params import BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn, single_args
+from .params import (BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn,
+                     single_args)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

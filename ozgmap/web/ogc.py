@@ -15,7 +15,8 @@ from .. import config as c
 from .. import features
 from ..app_services import services
 from ..snapshot import Filter
-from .common import GEOJSON, HTML, JSON, attribution_text, credits, json_response, layer_of, meta
+from .common import (GEOJSON, HTML, JSON, attribution_text, credits, json_response, layer_of,
+                     meta)
 from .params import FILTER_PARAMS, BadParameter, parse_bbox, parse_filter, single_args
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")

@@ -9,20 +9,10 @@ from ..app_services import services
 from ..coverage import table
 from ..importer import template_csv
 from ..snapshot import Filter, Snapshot
-from .common import (
-    CSV,
-    attachment,
-    attribution_html,
-    cached_page,
-    credits,
-    csv_response,
-    csv_text,
-    layer_of,
-    map_parts,
-    meta,
-    page_context,
-)
-from .params import FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter, read_nachbarn
+from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
+                     csv_text, layer_of, map_parts, meta, page_context)
+from .params import (FILTER_PARAMS, BadParameter, filter_query, parse_ags, read_filter,
+                     read_nachbarn)
 
 bp = Blueprint("pages", __name__)
 PAGE_PARAMS = ("gebiet",)
