@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install init serve bench load
+.PHONY: run test check install init serve bench load
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,11 @@ run: init
 test: install
 	sh scripts/install_test_deps.sh
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+## make check: the linter (ruff, pinned in setup.cfg) and the fast unit tests, in seconds
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q tests/unit
 
 ## make load: a bounded burst (500 requests, 50 concurrent) against `ozgmap serve` on loopback
 load: init

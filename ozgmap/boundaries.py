@@ -5,6 +5,7 @@ UTM 32N); everything handed to the web is EPSG:4326.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -324,7 +325,6 @@ class Boundaries:
     def version(self) -> str:
         """Changes with the boundary files only: the cache-buster of the geometry URLs, so
         browsers keep the geometry across data changes."""
-        import hashlib
         return hashlib.sha1(self.geojson_bytes("gemeinden")).hexdigest()[:12]
 
     def features(self, level: str) -> dict[str, dict]:

@@ -6,10 +6,12 @@ as plain strings, so that the page template writes them and the CSP allows them 
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 import folium
+import pandas as pd
 
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
 LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
@@ -114,7 +116,6 @@ def naive_choropleth(geojson: dict, figures: dict[str, float | None]) -> str:
 
     Used only by the benchmark as baseline A; it loads its JS/CSS from CDNs.
     """
-    import pandas as pd
     m = folium.Map(location=[51.45, 7.6], zoom_start=8)
     df = pd.DataFrame({"ags": list(figures), "anteil": list(figures.values())})
     folium.Choropleth(geo_data=geojson, data=df, columns=["ags", "anteil"],
@@ -135,7 +136,6 @@ def neighbour_map(features: list[dict], origin: str, with_solution: set[str],
     *features* are GeoJSON features (Gemeinden near the origin) with ``ags`` and ``name``;
     names are HTML-escaped here because folium's tooltip inserts them as HTML.
     """
-    import html
     m = base_map(bounds, tiles, tiles_attribution, map_id="nachbarn")
     safe = [{"type": "Feature", "geometry": ft["geometry"],
              "properties": {"ags": ft["properties"]["ags"],

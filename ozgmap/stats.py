@@ -21,7 +21,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from .config import SAMPLE_SOURCE
-from .coverage import STATUS_ORDER, Coverage, Filter, Snapshot, table
+from .coverage import Coverage, table
+from .snapshot import STATUS_ORDER, Filter, Snapshot
 
 RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 UMGESETZT = RANK["umgesetzt"]

@@ -8,11 +8,15 @@ state lives in ``umsetzung``; every change also appends the full new state to
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from .catalog import Catalog
 
@@ -157,8 +161,6 @@ class Store:
 
     def create_schema(self) -> None:
         """Create or upgrade the schema to the newest migration (Alembic), keeping all data."""
-        from alembic import command
-        from alembic.config import Config
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.engine.begin() as conn:
@@ -270,6 +272,10 @@ class Store:
         for col, value in where.items():
             stmt = stmt.where(umsetzung.c[col] == value)
         return self._all(stmt)
+
+    def keys_of(self, agss: set[str]) -> set[tuple]:
+        """The keys (:data:`KEY_FIELDS`) of the current records of the bodies *agss*."""
+        return {tuple(r[k] for k in KEY_FIELDS) for a in agss for r in self.records(ags=a)}
 
     def record_keys(self) -> Iterator[tuple[str, str, str, str, str]]:
         """(ags, ozg_id, leika_key, status, quelle) of every current record, streamed: what
@@ -407,8 +413,6 @@ class Store:
 
         Only the sha256 of the token is stored: it is shown once and cannot be recovered.
         """
-        import hashlib
-        import secrets
         token = "ozg_" + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             tid = conn.execute(api_token.insert().values(
@@ -419,7 +423,6 @@ class Store:
 
     def token(self, token: str) -> dict | None:
         """The active token row for a presented token, or None."""
-        import hashlib
         digest = hashlib.sha256(token.encode()).hexdigest()
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(api_token).where(

@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ozgmap import create_app, services
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -117,8 +119,6 @@ class Server:
 
 def server_env(tmp: Path) -> dict[str, str]:
     """The environment for ``ozgmap serve``: the configured DB if initialised, else a fresh one."""
-    sys.path.insert(0, str(ROOT))
-    from ozgmap import create_app, services
     env = dict(os.environ)
     app = create_app()
     initialised = services(app).store.is_initialised()

@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
+
 
 def _bin(name: str) -> str | None:
     found = shutil.which(name)
@@ -67,7 +69,6 @@ class PgServer:
 
     def sql(self, statement: str) -> None:
         """Run one statement outside a transaction (CREATE/DROP DATABASE)."""
-        import sqlalchemy as sa
         eng = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
         try:
             with eng.connect() as conn:

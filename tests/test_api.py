@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from ozgmap import services
+from ozgmap.web import api
 from ozgmap.config import SAMPLE_SOURCE
 
 from helpers import error_of
@@ -982,7 +983,6 @@ def test_figure_and_body_agree_for_a_leistung_outside_the_chosen_themenfeld(ro_c
 
 
 def test_gebiete_geojson_too_large_without_kreis_is_400(ro_client, monkeypatch):
-    from ozgmap.web import api
     monkeypatch.setattr(api, "MAX_GEBIETE", 100)  # all of Germany has 11,000 Gemeinden
     resp = ro_client.get("/api/gebiete")
     assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "kreis"

@@ -1,6 +1,9 @@
 """The OZG catalogue: sha256-checked, parsed from the KDN dump or the documented CSV."""
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from pathlib import Path
 
 import pytest
@@ -84,9 +87,6 @@ def test_catalogue_csv_errors_name_line_and_column(tmp_path):
 @pytest.fixture
 def http_dir(tmp_path):
     """A local HTTP server over a folder (no network: stands in for the pinned upstream)."""
-    import functools
-    import http.server
-    import threading
     root = tmp_path / "www"
     root.mkdir()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))

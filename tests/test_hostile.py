@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -102,7 +103,6 @@ def test_text_that_comes_back_comes_back_escaped(hostile_app, path):
     assert resp.status_code == 200
     text = resp.get_data(as_text=True)
     payload = re.search(r"=([^&]*)$", path).group(1)
-    from urllib.parse import unquote
     raw = unquote(payload)
     assert raw not in text
     assert not [a for a in ("<script>alert", "<svg onload", "<img src=x") if a in text]

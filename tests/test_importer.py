@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ozgmap import cli, create_app, importer, services
+from ozgmap import commands, create_app, importer, services
 
 BACKENDS = ("sqlite", "postgresql")  # every test using the `app` fixture runs on both
 
@@ -142,7 +142,7 @@ def test_by_defaults_to_current_user(runner, store, cat, tmp_path):
     path = write_csv(tmp_path / "d.csv", OWN, [own(TELGTE, leika_key=leika["leika_key"])])
     assert run(runner, path).exit_code == 0
     assert store.records(ags=TELGTE, leika_key=leika["leika_key"])[0]["erfasst_von"] == \
-        cli.whoami()
+        commands.whoami()
 
 
 def test_update_keeps_history(runner, store, cat, tmp_path):
@@ -360,12 +360,12 @@ def test_too_many_rows_and_too_large(runner, store, cat, tmp_path, monkeypatch):
     a = cat["leika"][0]
     path = write_csv(tmp_path / "gross.csv", OWN,
                      [own(g, ozg_id=a["ozg_id"]) for g in (TELGTE, WARENDORF, "05", "00")])
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(importer.base, "MAX_ROWS", 3)
     result = run(runner, path)
     assert result.exit_code == 1
     assert "gross.csv: Datei hat mehr als 3 Datenzeilen" in result.output
-    monkeypatch.setattr(importer, "MAX_ROWS", 200_000)
-    monkeypatch.setattr(importer, "MAX_BYTES", 100)
+    monkeypatch.setattr(importer.base, "MAX_ROWS", 200_000)
+    monkeypatch.setattr(importer.base, "MAX_BYTES", 100)
     result = run(runner, path)
     assert result.exit_code == 1
     assert "gross.csv: Datei ist größer als" in result.output

@@ -15,8 +15,13 @@ import pytest
 import shapely
 from werkzeug.serving import make_server
 
+try:
+    from owslib.ogcapi.features import Features
+except ImportError:  # reported by the fixture that needs it
+    Features = None
+
 from ozgmap import services
-from ozgmap.coverage import Filter
+from ozgmap.snapshot import Filter
 
 TELGTE, WARENDORF = "05570044", "05570"
 LOCAL = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
@@ -64,9 +69,7 @@ def no_proxy(monkeypatch):
 
 @pytest.fixture
 def owslib_features(server, no_proxy):
-    try:
-        from owslib.ogcapi.features import Features
-    except ImportError:
+    if Features is None:
         _need("OWSLib", False)
     return Features(server[0] + "/ogc")
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ozgmap import services
+from ozgmap import sample, services
 from ozgmap.config import SAMPLE_SOURCE
 
 BACKENDS = ("sqlite", "postgresql")
@@ -55,7 +55,6 @@ def test_init_no_sample_on_empty_database(empty_app):
 
 
 def test_sample_is_reproducible_and_is_what_init_stored(store):
-    from ozgmap import sample
     gebiete, leistungen = store.gebiete(), store.leistungen()
     covered = sample.real_land_offers(store.records(ags="05"))
     first = sample.generate(gebiete, leistungen, exclude_land=covered)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ozgmap import services
+from ozgmap import create_app, services
 
 BACKENDS = ("sqlite", "postgresql")
 TELGTE, WARENDORF_KREIS, MUENSTER = "05570044", "05570", "05515000"
@@ -182,7 +182,6 @@ def test_init_never_overwrites_loaded_data_with_sample(app, client, store):
 def test_a_write_through_one_worker_is_seen_by_another(app, db_url, tmp_path, store, kommunal):
     """Two app instances on one database stand for two gunicorn workers: the second one's
     cached figures are invalidated by the first one's write (data_version)."""
-    from ozgmap import create_app
     other = create_app({"TESTING": True, "OZGMAP_DATABASE_URL": db_url,
                         "OZGMAP_CACHE_DIR": str(tmp_path / "c2")})
     o = _free_leistung(store, TELGTE, kommunal)

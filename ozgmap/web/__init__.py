@@ -3,16 +3,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import api, ogc, pages, statistik, write
+from .http import register_http
+
 
 def register(app: Flask) -> None:
-    from . import api, pages
-    from .http import register_http
     register_http(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    from . import write
-    app.register_blueprint(write.bp)
-    from . import stats
-    app.register_blueprint(stats.bp)
-    from . import ogc
-    app.register_blueprint(ogc.bp)
+    for module in (pages, api, write, statistik, ogc):
+        app.register_blueprint(module.bp)

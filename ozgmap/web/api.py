@@ -1,57 +1,19 @@
 """The JSON/GeoJSON/CSV API: the data of every page, with the same filter parameters."""
 from __future__ import annotations
 
-import csv
-import io
-import json
+from flask import Blueprint, Response, request
 
-from flask import Blueprint, Response, g, request
-
-from .. import services
-from ..coverage import STATUS_ORDER, VIEWS, describe, table
-from .params import BadParameter, filter_query, parse_ags, read_filter, single_args
+from .. import nachbarn as nachbarn_mod
+from ..app_services import services
+from ..coverage import FIGURE_COLUMNS, table
+from ..snapshot import STATUS_ORDER
+from .common import GEOJSON, csv_response, data_format, json_bytes, json_response, meta
+from .params import (BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn,
+                     single_args)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_GEBIETE = 2000  # GeoJSON with figures for more Gemeinden needs a kreis (5 MB limit)
-FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_filter",
-                  "online", "anteil", "eigene", "vom_kreis", "vom_land_bund"]
-
-
-def _meta(snap, f=None) -> dict:
-    from .. import config as c
-    out = {"datenstand": snap.changed_at.isoformat() if snap.changed_at else None,
-           "beispieldaten": snap.has_sample and not (f and f.nur_echt),
-           "quellen": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}",
-                       "katalog": c.CREDIT_CATALOG, "daten": snap.real_sources}}
-    if f is not None:
-        out["filter"] = filter_query(f)
-        out["ansicht"] = VIEWS[f.ansicht]
-        out["legende"] = describe(snap, f)
-    return out
-
-
-def _data(snap, payload, mimetype="application/json") -> Response:
-    g.last_modified = snap.changed_at
-    if isinstance(payload, (bytes, str)):
-        return Response(payload, mimetype=mimetype)
-    return Response(_json_bytes(payload), mimetype=mimetype)
-
-
-def _json_bytes(payload) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-
-
-def csv_response(header: list[str], rows: list[list], filename: str) -> Response:
-    """CSV in UTF-8 with BOM (opens correctly in Excel), as a download."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
-    resp = Response(buf.getvalue(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return resp
 
 
 @bp.get("/themenfelder")
@@ -63,10 +25,10 @@ def themenfelder():
         c = counts.setdefault(lst["themenfeld_id"], [0, 0])
         c[0] += 1
         c[1] += int(bool(lst["kommunal"]))
-    return _data(snap, {"themenfelder": [
+    return json_response(snap, {"themenfelder": [
         {"id": t["id"], "name": t["name"], "leistungen": counts.get(t["id"], [0, 0])[0],
          "kommunal": counts.get(t["id"], [0, 0])[1]} for t in snap.themenfelder],
-        "status": STATUS_ORDER, **_meta(snap)})
+        "status": STATUS_ORDER, **meta(snap)})
 
 
 @bp.get("/leistungen")
@@ -74,7 +36,6 @@ def leistungen():
     """OZG-Leistungen, optionally of one Themenfeld and matching a search text ``q``."""
     snap = services().coverage.snapshot()
     args = single_args(request, ("themenfeld", "q"), strict=True)
-    from .params import parse_filter
     f = parse_filter({"themenfeld": args.get("themenfeld", "")}, snap)
     q = args.get("q", "").casefold()
     out = []
@@ -88,7 +49,7 @@ def leistungen():
                     "themenfeld_id": lst["themenfeld_id"],
                     "themenfeld": snap.themenfeld_names.get(lst["themenfeld_id"]),
                     "lage": lage.get("name"), "kommunal": bool(lst["kommunal"])})
-    return _data(snap, {"anzahl": len(out), "leistungen": out, **_meta(snap)})
+    return json_response(snap, {"anzahl": len(out), "leistungen": out, **meta(snap)})
 
 
 def figure_columns(value: str | None) -> list[str]:
@@ -109,9 +70,7 @@ def umsetzung():
     """Umsetzungsgrad per Gemeinde for the filter, as JSON or (``format=csv``) CSV; ``felder``
     chooses the columns."""
     snap, f, args = read_filter(strict=True, extra=("format", "felder"))
-    fmt = args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    fmt = data_format(args)
     cols = figure_columns(args.get("felder"))
     cov = services().coverage
     if fmt == "csv":
@@ -122,9 +81,9 @@ def umsetzung():
         rows = cov.figures(f, s)
         if cols != FIGURE_COLUMNS:
             rows = [{c: r[c] for c in cols} for r in rows]
-        return _json_bytes({**_meta(s, f), "gebiete": rows})
+        return json_bytes({**meta(s, f), "gebiete": rows})
     # every filter change of the map asks for this: serialised once per filter and data version
-    return _data(snap, cov.cached(("umsetzung.json", tuple(cols)) + f.key(), build, snap))
+    return json_response(snap, cov.cached(("umsetzung.json", tuple(cols)) + f.key(), build, snap))
 
 
 @bp.get("/gebiete")
@@ -144,9 +103,9 @@ def gebiete():
                   "geometry": feat["geometry"]}
                  for ags, feat in services().boundaries.features("gemeinden").items()
                  if ags in by_ags]
-        return _json_bytes({"type": "FeatureCollection", **_meta(snap, f), "features": feats})
-    return _data(snap, cov.cached(("gebiete.geojson",) + f.key(), build, snap),
-                 "application/geo+json")
+        return json_bytes({"type": "FeatureCollection", **meta(snap, f), "features": feats})
+    return json_response(snap, cov.cached(("gebiete.geojson",) + f.key(), build, snap),
+                 GEOJSON)
 
 
 @bp.get("/gebiete/<ags>")
@@ -154,7 +113,7 @@ def gebiet(ags: str):
     """One body (Gemeinde, Kreis, Land or Bund): its offers by Themenfeld, with providers."""
     snap, f, _ = read_filter(strict=True)
     ags = parse_ags(ags, snap)
-    return _data(snap, {**services().coverage.body(ags, f, snap), **_meta(snap, f)})
+    return json_response(snap, {**services().coverage.body(ags, f, snap), **meta(snap, f)})
 
 
 @bp.get("/geometrie/<level>.geojson")
@@ -164,7 +123,7 @@ def geometrie(level: str):
         raise LookupError(f"Keine Geometrie '{level[:40]}'. Erlaubt: gemeinden, kreise.")
     single_args(request, ("v",), strict=True)
     return _geometry_response(services().boundaries.geojson_bytes(level),
-                              "application/geo+json")
+                              GEOJSON)
 
 
 @bp.get("/geometrie/<name>.topojson")
@@ -194,22 +153,8 @@ def tabelle_json():
     """JSON twin of ``/tabelle``: per Gemeinde the overall figure and one per Themenfeld."""
     snap, f, _ = read_filter(strict=True)
     t = table(services().coverage, f)
-    return _data(snap, {**_meta(snap, f), "themenfelder": t["themenfelder"],
+    return json_response(snap, {**meta(snap, f), "themenfelder": t["themenfelder"],
                         "gebiete": t["rows"]})
-
-
-def nachbarn_data(p: dict) -> dict:
-    """Bodies near ``p['ags']`` that offer what was asked (shared by page and API)."""
-    from ..coverage import neighbours_with, target_leistungen
-    snap, f = p["snap"], p["f"]
-    wanted = target_leistungen(snap, f.leistung, p["lage"], f.themenfeld)
-    rows = neighbours_with(snap, services().boundaries, p["ags"], wanted, f) \
-        if p["asked"] else []
-    own = {r["ozg_id"] for r in snap.body_records(p["ags"], f)} & wanted
-    return {"ags": p["ags"], "name": snap.gebiete[p["ags"]]["name"],
-            "gefragt": {"leistung": f.leistung, "lage": p["lage"],
-                        "themenfeld": f.themenfeld, "anzahl_leistungen": len(wanted)},
-            "eigene_angebote": sorted(own), "treffer": rows}
 
 
 NACHBARN_CSV = ["ags", "name", "ebene", "kreis", "ring", "entfernung_km", "ozg_id",
@@ -219,29 +164,27 @@ NACHBARN_CSV = ["ags", "name", "ebene", "kreis", "ring", "entfernung_km", "ozg_i
 @bp.get("/nachbarn")
 def nachbarn():
     """Who near a Gemeinde or Kreis already offers a Leistung, Lage or Themenfeld online."""
-    from .params import read_nachbarn
     p = read_nachbarn(strict=True, extra=("format",))
     if not p["asked"]:
         raise BadParameter("leistung", "Bitte leistung, lage oder themenfeld angeben.")
-    data = nachbarn_data(p)
-    if p["args"].get("format", "json") == "csv":
+    fmt = data_format(p["args"])
+    data = nachbarn_mod.lookup(p["snap"], services().boundaries, p["ags"], p["f"], p["lage"],
+                               p["asked"])
+    if fmt == "csv":
         return csv_response(NACHBARN_CSV, [
             [t["ags"], t["name"], t["ebene"], t["kreis"], t["ring"], t["entfernung_km"],
              o["ozg_id"], o["leistung"], o["url"], o["status"], o["seit"], o["quelle"]]
             for t in data["treffer"] for o in t["angebote"]], f"nachbarn-{p['ags']}.csv")
-    if p["args"].get("format", "json") != "json":
-        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
-    return _data(p["snap"], {**data, **_meta(p["snap"], p["f"])})
+    return json_response(p["snap"], {**data, **meta(p["snap"], p["f"])})
 
 
 @bp.get("/luecken")
 def luecken():
     """Leistungen at least ``min`` direct neighbours offer but the Gemeinde does not."""
-    from ..coverage import gaps
-    from .params import read_nachbarn
     p = read_nachbarn(strict=True, extra=("format",))
-    data = gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"])
-    if p["args"].get("format", "json") == "csv":
+    fmt = data_format(p["args"])
+    data = nachbarn_mod.gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"])
+    if fmt == "csv":
         return csv_response(
             ["ozg_id", "leistung", "themenfeld", "anzahl_nachbarn", "von_nachbarn",
              "nachbarn", "kreis_bietet_an"],
@@ -249,6 +192,4 @@ def luecken():
               i["von_nachbarn"], "; ".join(n["name"] for n in i["nachbarn"]),
               "ja" if i["kreis_bietet_an"] else "nein"] for i in data["luecken"]],
             f"luecken-{p['ags']}.csv")
-    if p["args"].get("format", "json") != "json":
-        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
-    return _data(p["snap"], {**data, **_meta(p["snap"], p["f"])})
+    return json_response(p["snap"], {**data, **meta(p["snap"], p["f"])})

@@ -1,44 +1,30 @@
 """OGC API - Features (Part 1: Core, GeoJSON, HTML, OpenAPI 3.0) at ``/ogc``.
 
 Collections ``gemeinden`` and ``kreise`` with the coverage figures as properties; the data
-comes from ``ozgmap.ogc``. Parameters are as strict as the rest of the API: unknown, repeated
+comes from ``ozgmap.features``. Parameters are as strict as the rest of the API: unknown, repeated
 or oversized ones give a 400 naming the parameter, unknown collections and features a 404.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
-import re
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import config as c
-from .. import ogc, services
-from ..coverage import Filter
-from .api import _data, _meta
-from .pages import credits
-from .params import FILTER_PARAMS, BadParameter, parse_filter, single_args
+from .. import features
+from ..app_services import services
+from ..snapshot import Filter
+from .common import (GEOJSON, HTML, JSON, attribution_text, credits, json_response, layer_of,
+                     meta)
+from .params import FILTER_PARAMS, BadParameter, parse_bbox, parse_filter, single_args
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
-JSON, GEOJSON, HTML = "application/json", "application/geo+json", "text/html"
 #: the map's filters also apply to items; ``kreis`` is left out (use ``bbox`` or the
 #: ``kreis_ags`` property instead)
 ITEM_FILTERS = tuple(p for p in FILTER_PARAMS if p != "kreis")
 ITEMS_PARAMS = ("bbox", "limit", "offset") + ITEM_FILTERS
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-
-
-def layer_of(cid: str) -> ogc.Layer:
-    """The indexed geometry of a collection, built once per app; 404 for unknown ids."""
-    if cid not in ogc.COLLECTIONS:
-        raise LookupError(f"Keine Collection '{cid[:40]}'. Vorhanden: "
-                          + ", ".join(ogc.COLLECTIONS))
-    layers = current_app.extensions.setdefault("ozgmap.ogc", {})
-    if cid not in layers:
-        layers[cid] = ogc.Layer.build(services().boundaries, cid)
-    return layers[cid]
 
 
 def _read(extra: tuple[str, ...] = ()) -> tuple[dict, str, Filter]:
@@ -63,25 +49,6 @@ def _int(args: dict, name: str, default: int, minimum: int) -> int:
     if not (v.isascii() and v.isdigit()) or int(v) < minimum:
         raise BadParameter(name, f"{name} muss eine ganze Zahl ab {minimum} sein.")
     return int(v)
-
-
-def parse_bbox(value: str) -> tuple[float, float, float, float] | None:
-    """``minx,miny,maxx,maxy`` (or with heights: 6 numbers) in CRS84; 400 when malformed."""
-    if not value:
-        return None
-    parts = value.split(",")
-    nums = [float(p) for p in parts if _NUMBER.fullmatch(p.strip())]
-    if len(parts) not in (4, 6) or len(nums) != len(parts) \
-            or not all(math.isfinite(n) for n in nums):
-        raise BadParameter("bbox", "bbox muss 4 (oder 6) Zahlen sein: minx,miny,maxx,maxy "
-                           "in Längen-/Breitengrad (CRS84), z. B. 7.8,51.8,8.2,52.1.")
-    half = len(nums) // 2
-    lo, hi = nums[:half], nums[half:]
-    minx, miny, maxx, maxy = lo[0], lo[1], hi[0], hi[1]
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise BadParameter("bbox", "bbox: es muss minx ≤ maxx (−180…180) und miny ≤ maxy "
-                           "(−90…90) gelten.")
-    return minx, miny, maxx, maxy
 
 
 def _href(fmt: str | None = None, **override) -> str:
@@ -111,21 +78,17 @@ def _licence_links() -> list[dict]:
 
 
 def _respond(fmt: str, payload: dict, mimetype: str = JSON, **html) -> Response:
-    """*payload* as JSON, or the simple HTML page ``ogc.html`` with *html* as context."""
+    """*payload* as JSON, or the simple HTML page ``features.html`` with *html* as context."""
     snap = services().coverage.snapshot()
     if fmt == "html":
         resp = Response(render_template("ogc.html", credits=credits(),
                                         sample=snap.has_sample, doc=payload, **html),
                         mimetype=HTML)
     else:
-        resp = _data(snap, payload, mimetype)
+        resp = json_response(snap, payload, mimetype)
     if not request.args.get("f"):
         resp.vary.add("Accept")
     return resp
-
-
-def _attribution() -> str:
-    return (f"Grenzen: {c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}; {c.CREDIT_CATALOG}")
 
 
 @bp.get("", strict_slashes=False)
@@ -135,9 +98,9 @@ def landing():
     doc = {"title": "ozgmap: OZG-Landkarte NRW (OGC API - Features)",
            "description": "Gemeinden und Kreise in Nordrhein-Westfalen mit dem Anteil der "
                           "OZG-Leistungen, die online verfügbar sind.",
-           "attribution": _attribution(),
+           "attribution": attribution_text(),
            "links": _self_links(fmt) + [
-               _link(url_for("ogc.api", _external=True), "service-desc", ogc.OPENAPI_TYPE,
+               _link(url_for("ogc.api", _external=True), "service-desc", features.OPENAPI_TYPE,
                      "API-Beschreibung (OpenAPI 3.0)"),
                _link(url_for("ogc.conformance", _external=True), "conformance", JSON,
                      "Konformitätsklassen"),
@@ -153,16 +116,16 @@ def landing():
 def conformance():
     """The conformance classes this service implements."""
     _args, fmt, _f = _read()
-    return _respond(fmt, {"conformsTo": ogc.CONFORMANCE, "links": _self_links(fmt)},
+    return _respond(fmt, {"conformsTo": features.CONFORMANCE, "links": _self_links(fmt)},
                     kind="conformance", title="Konformitätsklassen")
 
 
 def _collection_doc(cid: str) -> dict:
-    meta = ogc.COLLECTIONS[cid]
+    meta = features.COLLECTIONS[cid]
     items = url_for("ogc.items", cid=cid, _external=True)
     return {"id": cid, "title": meta["title"], "description": meta["description"],
-            "attribution": _attribution(), "itemType": "feature", "crs": [ogc.CRS84],
-            "extent": {"spatial": {"bbox": [layer_of(cid).extent], "crs": ogc.CRS84}},
+            "attribution": attribution_text(), "itemType": "feature", "crs": [features.CRS84],
+            "extent": {"spatial": {"bbox": [layer_of(cid).extent], "crs": features.CRS84}},
             "links": [_link(url_for("ogc.collection", cid=cid, _external=True), "self", JSON,
                             meta["title"]),
                       _link(items, "items", GEOJSON, "Features als GeoJSON"),
@@ -175,7 +138,7 @@ def collections():
     """The feature collections: Gemeinden and Kreise."""
     _args, fmt, _f = _read()
     return _respond(fmt, {"links": _self_links(fmt),
-                          "collections": [_collection_doc(cid) for cid in ogc.COLLECTIONS]},
+                          "collections": [_collection_doc(cid) for cid in features.COLLECTIONS]},
                     kind="collections", title="Collections")
 
 
@@ -195,28 +158,26 @@ def items(cid: str):
     layer = layer_of(cid)
     args, fmt, f = _read(ITEMS_PARAMS)
     bbox = parse_bbox(args.get("bbox", ""))
-    limit = min(_int(args, "limit", ogc.DEFAULT_LIMIT, 1), ogc.MAX_LIMIT)
-    offset = _int(args, "offset", 0, 0)
-    props = ogc.properties(services().coverage, cid, f)
-    matched = [a for a in layer.select(bbox) if a in props]
-    chosen = matched[offset:offset + limit]
+    props = features.properties(services().coverage, cid, f)
+    pg = features.page(layer, props, bbox, _int(args, "limit", features.DEFAULT_LIMIT, 1),
+                       _int(args, "offset", 0, 0))
     links = _self_links(fmt, GEOJSON)
-    if offset + len(chosen) < len(matched):
-        links.append(_link(_href(fmt, offset=offset + limit, limit=limit), "next",
+    if pg.next_offset is not None:
+        links.append(_link(_href(fmt, offset=pg.next_offset, limit=pg.limit), "next",
                            links[0]["type"], "nächste Seite"))
-    if offset > 0:
-        links.append(_link(_href(fmt, offset=max(0, offset - limit), limit=limit), "prev",
+    if pg.prev_offset is not None:
+        links.append(_link(_href(fmt, offset=pg.prev_offset, limit=pg.limit), "prev",
                            links[0]["type"], "vorige Seite"))
     links.append(_link(url_for("ogc.collection", cid=cid, _external=True), "collection", JSON,
-                       ogc.COLLECTIONS[cid]["title"]))
+                       features.COLLECTIONS[cid]["title"]))
     snap = services().coverage.snapshot()
-    doc = {"type": "FeatureCollection", "numberMatched": len(matched),
-           "numberReturned": len(chosen),
+    doc = {"type": "FeatureCollection", "numberMatched": pg.matched,
+           "numberReturned": len(pg.chosen),
            "timeStamp": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-           **_meta(snap, f), "links": links,
-           "features": [layer.feature(a, props[a]) for a in chosen]}
-    return _respond(fmt, doc, GEOJSON, kind="items", title=ogc.COLLECTIONS[cid]["title"],
-                    cid=cid, columns=[p[0] for p in ogc.COLLECTIONS[cid]["properties"]])
+           **meta(snap, f), "links": links,
+           "features": [layer.feature(a, props[a]) for a in pg.chosen]}
+    return _respond(fmt, doc, GEOJSON, kind="items", title=features.COLLECTIONS[cid]["title"],
+                    cid=cid, columns=[p[0] for p in features.COLLECTIONS[cid]["properties"]])
 
 
 @bp.get("/collections/<cid>/items/<fid>")
@@ -224,15 +185,15 @@ def item(cid: str, fid: str):
     """One feature by its AGS."""
     layer = layer_of(cid)
     _args, fmt, f = _read(ITEM_FILTERS)
-    props = ogc.properties(services().coverage, cid, f)
+    props = features.properties(services().coverage, cid, f)
     if fid not in props or fid not in layer.features:
         raise LookupError(f"Kein Feature '{fid[:40]}' in der Collection '{cid}'.")
     doc = layer.feature(fid, props[fid])
     doc["links"] = _self_links(fmt, GEOJSON) + [
         _link(url_for("ogc.collection", cid=cid, _external=True), "collection", JSON,
-              ogc.COLLECTIONS[cid]["title"])]
+              features.COLLECTIONS[cid]["title"])]
     return _respond(fmt, doc, GEOJSON, kind="item", title=props[fid]["name"], cid=cid,
-                    columns=[p[0] for p in ogc.COLLECTIONS[cid]["properties"]])
+                    columns=[p[0] for p in features.COLLECTIONS[cid]["properties"]])
 
 
 @bp.get("/api")
@@ -242,6 +203,6 @@ def api():
     if args.get("f", "json") not in ("json", ""):
         raise BadParameter("f", "Die API-Beschreibung gibt es nur als JSON (f=json).")
     snap = services().coverage.snapshot()
-    doc = ogc.openapi(url_for("ogc.landing", _external=True), snap)
+    doc = features.openapi(url_for("ogc.landing", _external=True), snap)
     return Response(json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                    content_type=ogc.OPENAPI_TYPE)
+                    content_type=features.OPENAPI_TYPE)

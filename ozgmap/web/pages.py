@@ -1,60 +1,21 @@
 """HTML pages: the map, its table twin, search, data notes. Thin: the data comes from coverage."""
 from __future__ import annotations
 
-import hashlib
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from flask import (Blueprint, Response, current_app, redirect, render_template, request,
-                   url_for)
-
-from .. import config as c
-from .. import maps, services
-from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot, describe, table
-from .api import csv_response
-from .http import allow_inline, inline_sources
+from .. import exports, maps
+from .. import nachbarn as nachbarn_mod
+from ..app_services import services
+from ..coverage import table
+from ..importer import template_csv
+from ..snapshot import Filter, Snapshot
+from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
+                     csv_text, layer_of, map_parts, meta, page_context)
 from .params import (FILTER_PARAMS, BadParameter, Unresolved, filter_query, parse_ags,
-                     read_filter)
+                     read_filter, read_nachbarn)
 
 bp = Blueprint("pages", __name__)
-_MAP_PARTS: dict[tuple, maps.MapParts] = {}
 PAGE_PARAMS = ("gebiet",)
-
-
-def map_parts(kreis: str | None, map_id: str = "ozgmap") -> maps.MapParts:
-    """Folium skeleton of the map for one extent, rendered once per process."""
-    conf = current_app.config
-    key = (kreis, map_id, conf["OZGMAP_TILES"], conf["OZGMAP_TILES_ATTRIBUTION"])
-    if key not in _MAP_PARTS:
-        b = services().boundaries
-        m = maps.base_map(b.bounds(kreis), conf["OZGMAP_TILES"],
-                          conf["OZGMAP_TILES_ATTRIBUTION"], map_id=map_id)
-        _MAP_PARTS[key] = maps.render_parts(m)
-    return _MAP_PARTS[key]
-
-
-def credits() -> dict:
-    return {"boundaries": c.CREDIT_BOUNDARIES, "boundaries_url": c.CREDIT_BOUNDARIES_URL,
-            "licence": c.LICENCE_BOUNDARIES, "licence_url": c.LICENCE_BOUNDARIES_URL,
-            "catalog": c.CREDIT_CATALOG, "catalog_url": c.CREDIT_CATALOG_URL}
-
-
-def page_context(snap: Snapshot, f: Filter) -> dict:
-    """Everything the filter form, legend and notices need."""
-    kreise = sorted(snap.kreise, key=lambda k: k["name"])
-    leistungen = sorted((lst for lst in snap.leistungen.values()
-                         if not f.themenfeld or lst["themenfeld_id"] == f.themenfeld),
-                        key=lambda r: r["name"].casefold())
-    return {"f": f, "query": filter_query(f), "themenfelder": snap.themenfelder,
-            "kreise": kreise, "leistungen": leistungen, "statuses": STATUS_ORDER,
-            "views": VIEWS, "legend": maps.legend_classes(),
-            "legend_css": maps.legend_css(), "sample": snap.has_sample and not f.nur_echt,
-            "credits": credits(), "snap": snap, "real_sources": snap.real_sources,
-            "legend_text": describe(snap, f),
-            "area_name": "Deutschland" if current_app.config["OZGMAP_BOUNDARIES"] == "de"
-            else "NRW",
-            "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
-            "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),
-            "kreis_name": snap.gebiete[f.kreis]["name"] if f.kreis else None,
-            "datenstand": snap.changed_at}
 
 
 def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
@@ -97,28 +58,13 @@ def _map_page(embed: bool = False) -> Response:
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
             "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
             "kreis": f.kreis, "embed": embed, "filter": filter_query(f),
-            "attribution": (f'<a href="{c.CREDIT_BOUNDARIES_URL}">{c.CREDIT_BOUNDARIES}</a>, '
-                            f'<a href="{c.LICENCE_BOUNDARIES_URL}">{c.LICENCE_BOUNDARIES}</a>'
-                            f' | {c.CREDIT_CATALOG}')}
+            "attribution": attribution_html()}
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config, leistung_fehler=unresolved,
                                preload=[config["topojson"].replace("NAME", "uebersicht"),
                                         config["figures"]])
     key = ("page", embed, request.host_url, f.key(), body and body["ags"], unresolved)
     return cached_page(key, build, snap)
-
-
-def cached_page(key: tuple, render, snap: Snapshot) -> Response:
-    """A page rendered once per data version under *key*, with its ETag; on later requests
-    its inline blocks are allowed again as when it was rendered."""
-    def build(s: Snapshot) -> tuple[bytes, list, str]:
-        html = render(s).encode("utf-8")
-        return html, inline_sources(), hashlib.sha1(html).hexdigest()[:20]
-    html, inline, etag = services().coverage.cached(key, build, snap)
-    allow_inline(inline)
-    resp = Response(html, mimetype="text/html")
-    resp.set_etag(etag)
-    return resp
 
 
 @bp.get("/")
@@ -192,23 +138,41 @@ def tabelle_csv():
 @bp.get("/daten")
 @bp.get("/daten/<download>")
 def daten(download: str | None = None):
-    """Sources, licences, data notes and downloads (``/daten/<file>``, see web.downloads)."""
-    from . import downloads
+    """Sources, licences, data notes and downloads (``/daten/<file>``, see ozgmap.exports)."""
     if download is not None:
-        return downloads.response(download)
+        return _download(download)
     snap = services().coverage.snapshot()
     imports = services().store.imports()[-10:][::-1]
     return render_template("daten.html", **page_context(snap, Filter()), imports=imports,
-                           downloads=downloads.FILES, records=snap.record_count)
+                           downloads=exports.FILES, records=snap.record_count)
+
+
+def _download(name: str) -> Response:
+    """The download *name* (see :data:`ozgmap.exports.FILES`) as an attachment, built once
+    per data version; unknown names are 404."""
+    if name not in exports.FILES:
+        raise LookupError(f"Keinen Download '{name[:40]}'. Vorhanden: "
+                          + ", ".join(exports.FILES))
+    cov = services().coverage
+    snap = cov.snapshot()
+
+    def build(s: Snapshot) -> bytes:
+        if name == "umsetzungen.csv":
+            return csv_text(exports.RECORD_COLUMNS, exports.record_rows(s)).encode()
+        if name == "umsetzungen.xlsx":
+            return exports.workbook_bytes(cov, s)
+        cid = name.split(".")[0]
+        return exports.geojson_bytes(cov, layer_of(cid), cid, meta(s, Filter()))
+    resp = Response(cov.cached(("download", name), build), mimetype=exports.FILES[name][0])
+    resp.last_modified = snap.changed_at
+    return attachment(resp, f"ozgmap-{name}")
 
 
 @bp.get("/vorlage.csv")
 def vorlage():
     """Template of ozgmap's own import layout."""
-    from ..importer import template_csv
-    resp = Response("\ufeff" + template_csv(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = 'attachment; filename="ozgmap-import-vorlage.csv"'
-    return resp
+    resp = Response("\ufeff" + template_csv(), mimetype=CSV)
+    return attachment(resp, "ozgmap-import-vorlage.csv")
 
 
 @bp.app_context_processor
@@ -220,17 +184,15 @@ def _globals():
 def nachbarn():
     """For coordinators: who near us already offers it, and what our neighbours have that we
     lack (Nachnutzung, "Einer für Alle")."""
-    from .api import nachbarn_data
-    from ..coverage import gaps
-    from .params import read_nachbarn
     snap = services().coverage.snapshot()
     if not request.args.get("ags"):
         return render_template("nachbarn.html", data=None, gap=None, mapparts=None, p=None,
                                **page_context(snap, Filter()))
     p = read_nachbarn(strict=False)
     f = p["f"]
-    data = nachbarn_data(p)
-    gap = gaps(snap, services().boundaries, p["ags"], p["min"], f)
+    b = services().boundaries
+    data = nachbarn_mod.lookup(snap, b, p["ags"], f, p["lage"], p["asked"])
+    gap = nachbarn_mod.gaps(snap, b, p["ags"], p["min"], f)
     nmap = _neighbour_map(snap, p["ags"], data["treffer"]) if data["treffer"] or \
         not p["asked"] else _neighbour_map(snap, p["ags"], [])
     return render_template("nachbarn.html", data=data, gap=gap, p=p,
@@ -241,23 +203,11 @@ def nachbarn():
 
 def _neighbour_map(snap: Snapshot, ags: str, treffer: list[dict]) -> maps.MapParts:
     """Map around the origin: rings 1–2 and every Gemeinde with a solution in the list."""
-    b = services().boundaries
-    origin = [g["ags"] for g in snap.gemeinden if g["ags"] == ags or g["kreis_ags"] == ags]
-    solution = set()
-    for t in treffer:
-        if t["ebene"] == "kreis":
-            solution |= {g["ags"] for g in snap.gemeinden if g["kreis_ags"] == t["ags"]}
-        else:
-            solution.add(t["ags"])
-    show = set(origin) | set(b.rings(set(origin), max_ring=2)) | solution
-    all_features = b.features("gemeinden")
-    features = [all_features[a] for a in sorted(show)]
-    minx, miny, maxx, maxy = b.gemeinden[b.gemeinden.ags.isin(show)].total_bounds
+    features, solution, bounds = nachbarn_mod.map_selection(snap, services().boundaries, ags,
+                                                        treffer)
     conf = current_app.config
-    parts = maps.neighbour_map(features, ags if len(ags) == 8 else "", solution,
-                               [[miny, minx], [maxy, maxx]], conf["OZGMAP_TILES"],
-                               conf["OZGMAP_TILES_ATTRIBUTION"])
-    return parts
+    return maps.neighbour_map(features, ags if len(ags) == 8 else "", solution, bounds,
+                              conf["OZGMAP_TILES"], conf["OZGMAP_TILES_ATTRIBUTION"])
 
 
 @bp.get("/embed")

@@ -1,16 +1,19 @@
 """URL parameters: one parser for every page and API route, strict and explained in German."""
 from __future__ import annotations
 
+import math
 import re
 
-from flask import Request
+from flask import Request, g, request
 
-from ..coverage import STATUS_ORDER, VIEWS, Filter, Snapshot
+from ..app_services import services
 from ..lookup import NameLookupError, resolve_lage, resolve_leistung, resolve_themenfeld
+from ..snapshot import STATUS_ORDER, VIEWS, Filter, Snapshot
 
 MAX_VALUE = 200
 FILTER_PARAMS = ("themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt")
 TRUE, FALSE = {"1", "ja", "true", "on"}, {"0", "nein", "false", "off", ""}
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 class BadParameter(Exception):
@@ -138,10 +141,6 @@ def read_filter(strict: bool, extra: tuple[str, ...] = (),
     carry the resolved ids, so links built from them work in the API too. Parameters in
     *without* are ignored (a page shown without a value it could not resolve).
     """
-    from flask import request
-
-    from .. import services
-    from flask import g
     snap = services().coverage.snapshot()
     g.last_modified = snap.changed_at  # Last-Modified for every answer built from it
     args = single_args(request, FILTER_PARAMS + extra, strict)
@@ -183,3 +182,22 @@ def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
         min_n = int(args["min"])
     return {"snap": snap, "f": f, "args": args, "ags": ags, "lage": lage, "min": min_n,
             "asked": bool(f.leistung or lage or f.themenfeld)}
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float] | None:
+    """``minx,miny,maxx,maxy`` (or with heights: 6 numbers) in CRS84; 400 when malformed."""
+    if not value:
+        return None
+    parts = value.split(",")
+    nums = [float(p) for p in parts if _NUMBER.fullmatch(p.strip())]
+    if len(parts) not in (4, 6) or len(nums) != len(parts) \
+            or not all(math.isfinite(n) for n in nums):
+        raise BadParameter("bbox", "bbox muss 4 (oder 6) Zahlen sein: minx,miny,maxx,maxy "
+                           "in Längen-/Breitengrad (CRS84), z. B. 7.8,51.8,8.2,52.1.")
+    half = len(nums) // 2
+    lo, hi = nums[:half], nums[half:]
+    minx, miny, maxx, maxy = lo[0], lo[1], hi[0], hi[1]
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise BadParameter("bbox", "bbox: es muss minx ≤ maxx (−180…180) und miny ≤ maxy "
+                           "(−90…90) gelten.")
+    return minx, miny, maxx, maxy

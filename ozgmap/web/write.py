@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .. import services
+from ..app_services import services
 from ..importer import ImportFailed, validate_rows
 from ..store import KEY_FIELDS, may_write
 from .http import error_response
@@ -104,8 +104,7 @@ def umsetzungen():
                                  [{"eintrag": n}])
             keys.append((it["ags"], it["ozg_id"], str(it.get("leika_key") or "")))
         _check_rights(token, [k[0] for k in keys])
-        existing = {tuple(r[k] for k in KEY_FIELDS) for a in {k[0] for k in keys}
-                    for r in store.records(ags=a)}
+        existing = store.keys_of({k[0] for k in keys})
         missing = [k for k in keys if k not in existing]
         if missing:
             raise WriteError(404, "Diese Einträge gibt es nicht; nichts gelöscht.",
@@ -114,8 +113,7 @@ def umsetzungen():
         return jsonify({"ergebnis": res.as_dict()})
     records = _validated(items, token)
     if request.method == "POST":
-        existing = {tuple(r[k] for k in KEY_FIELDS) for a in {r["ags"] for r in records}
-                    for r in store.records(ags=a)}
+        existing = store.keys_of({r["ags"] for r in records})
         clash = [r for r in records if tuple(r[k] for k in KEY_FIELDS) in existing]
         if clash:
             raise WriteError(409, "Diese Einträge gibt es schon (PUT ändert sie); "

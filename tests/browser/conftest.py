@@ -14,6 +14,7 @@ driven by Playwright without Playwright's own browser downloads.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import shutil
 import signal
@@ -29,6 +30,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # reported by the fixture that needs it
+    sync_playwright = None
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -64,7 +70,6 @@ class LiveServer:
             return e.code, dict(e.headers), e.read()
 
     def json(self, path: str):
-        import json
         status, _, body = self.get(path)
         assert status == 200, (path, status, body[:300])
         return json.loads(body)
@@ -172,9 +177,7 @@ def live_server(template_db, tmp_path_factory, host) -> LiveServer:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium via Playwright."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
+    if sync_playwright is None:
         pytest.fail("Playwright is missing: pip install -e '.[test]'")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: {INSTALL_HINT}")

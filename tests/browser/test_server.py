@@ -6,6 +6,7 @@ No browser here, only the live server of the browser tests.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import re
 import socket
 import subprocess
@@ -98,7 +99,6 @@ def test_load_script_reports_no_errors_on_a_small_burst(live_server):
     assert "30 requests in" in out.stdout and "errors: 0" in out.stdout
     assert re.search(r"latency p50 \d+ ms, p95 \d+ ms, max \d+ ms", out.stdout)
     # it refuses any target but loopback (checked without sending anything anywhere)
-    import importlib.util
     spec = importlib.util.spec_from_file_location("load_test", root / "scripts" / "load_test.py")
     load_test = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(load_test)

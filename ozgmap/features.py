@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .coverage import STATUS_ORDER, VIEWS, Coverage, Filter, Snapshot
+from .coverage import Coverage
+from .snapshot import STATUS_ORDER, VIEWS, Filter, Snapshot
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -104,6 +105,30 @@ class Layer:
     def feature(self, ags: str, props: dict) -> dict:
         return {"type": "Feature", "id": ags, "geometry": self.features[ags]["geometry"],
                 "properties": props}
+
+
+@dataclass
+class Page:
+    """One page of a collection's items: what matched, what is returned, and the offsets
+    of the next and previous pages (None where there is none)."""
+
+    matched: int
+    chosen: list[str]
+    limit: int
+    next_offset: int | None
+    prev_offset: int | None
+
+
+def page(layer: Layer, props: dict[str, dict], bbox: tuple[float, float, float, float] | None,
+         limit: int, offset: int) -> Page:
+    """The features of *layer* with properties that intersect *bbox*, from *offset* on, at
+    most *limit* (capped at :data:`MAX_LIMIT`)."""
+    limit = min(limit, MAX_LIMIT)
+    matched = [a for a in layer.select(bbox) if a in props]
+    chosen = matched[offset:offset + limit]
+    return Page(matched=len(matched), chosen=chosen, limit=limit,
+                next_offset=offset + limit if offset + len(chosen) < len(matched) else None,
+                prev_offset=max(0, offset - limit) if offset > 0 else None)
 
 
 def properties(cov: Coverage, collection: str, f: Filter) -> dict[str, dict]:

@@ -1,6 +1,6 @@
-"""Downloads of ``/daten``: the current records and figures as CSV, XLSX and GeoJSON.
+"""The downloads of ``/daten``: the current records and figures as CSV rows, an XLSX workbook
+and GeoJSON. No Flask in here; the web layer caches and serves the bytes.
 
-Each file is built once per data version (``Coverage.cached``) and then served from memory.
 The XLSX is written directly as SpreadsheetML (text cells stay text, so AGS keep their leading
 zeros): openpyxl needs about 20 s for the ~64,000 records, this writer well under 2 s.
 """
@@ -12,12 +12,10 @@ import re
 import zipfile
 from xml.sax.saxutils import escape
 
-from flask import Response
-
-from .. import config as c
-from .. import ogc, services
-from ..coverage import Filter, Snapshot
-from .api import FIGURE_COLUMNS, _meta, csv_response
+from . import config as c
+from . import features
+from .coverage import FIGURE_COLUMNS, Coverage
+from .snapshot import Filter, Snapshot
 
 RECORD_COLUMNS = ["ags", "gebiet", "ebene", "ozg_id", "leistung", "themenfeld", "leika_key",
                   "status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle",
@@ -154,9 +152,10 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     return buf.getvalue()
 
 
-def _geojson(snap: Snapshot, collection: str, layer: ogc.Layer) -> bytes:
-    props = ogc.properties(services().coverage, collection, Filter())
-    doc = {"type": "FeatureCollection", "name": collection, **_meta(snap, Filter()),
+def geojson_bytes(cov: Coverage, layer: features.Layer, collection: str, meta: dict) -> bytes:
+    """A collection with the figures of the default filter, *meta* and the licences."""
+    props = features.properties(cov, collection, Filter())
+    doc = {"type": "FeatureCollection", "name": collection, **meta,
            "lizenz": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES} "
                                  f"({c.LICENCE_BOUNDARIES_URL})",
                       "katalog": f"{c.CREDIT_CATALOG} ({c.CREDIT_CATALOG_URL})"},
@@ -164,35 +163,14 @@ def _geojson(snap: Snapshot, collection: str, layer: ogc.Layer) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _build(snap: Snapshot, name: str) -> bytes:
-    cov = services().coverage
-    if name == "umsetzungen.xlsx":
-        kreise = ogc.properties(cov, "kreise", Filter())
-        kreis_cols = [p[0] for p in ogc.COLLECTIONS["kreise"]["properties"]]
-        return xlsx_bytes([
-            ("Angebote", RECORD_COLUMNS, record_rows(snap)),
-            ("Umsetzungsgrad Gemeinden", FIGURE_COLUMNS,
-             [[r[k] for k in FIGURE_COLUMNS] for r in cov.figures(Filter())]),
-            ("Kennzahlen Kreise", kreis_cols,
-             [[k[col] for col in kreis_cols] for k in kreise.values()]),
-            ("Hinweise", ["Thema", "Quelle / Hinweis", "Lizenz"], notes(snap))])
-    from .ogc import layer_of
-    return _geojson(snap, name.split(".")[0], layer_of(name.split(".")[0]))
-
-
-def response(name: str) -> Response:
-    """The download *name* (see :data:`FILES`) as an attachment; unknown names are 404."""
-    if name not in FILES:
-        raise LookupError(f"Keinen Download '{name[:40]}'. Vorhanden: " + ", ".join(FILES))
-    cov = services().coverage
-    snap = cov.snapshot()
-    if name == "umsetzungen.csv":
-        resp = cov.cached(("download", name), lambda s: csv_response(
-            RECORD_COLUMNS, record_rows(s), name).get_data())
-        resp = Response(resp, mimetype="text/csv")
-    else:
-        resp = Response(cov.cached(("download", name), lambda s: _build(s, name)),
-                        mimetype=FILES[name][0])
-    resp.headers["Content-Disposition"] = f'attachment; filename="ozgmap-{name}"'
-    resp.last_modified = snap.changed_at
-    return resp
+def workbook_bytes(cov: Coverage, snap: Snapshot) -> bytes:
+    """``umsetzungen.xlsx``: the records, the figures per Gemeinde and Kreis, the notes."""
+    kreise = features.properties(cov, "kreise", Filter())
+    kreis_cols = [p[0] for p in features.COLLECTIONS["kreise"]["properties"]]
+    return xlsx_bytes([
+        ("Angebote", RECORD_COLUMNS, record_rows(snap)),
+        ("Umsetzungsgrad Gemeinden", FIGURE_COLUMNS,
+         [[r[k] for k in FIGURE_COLUMNS] for r in cov.figures(Filter())]),
+        ("Kennzahlen Kreise", kreis_cols,
+         [[k[col] for col in kreis_cols] for k in kreise.values()]),
+        ("Hinweise", ["Thema", "Quelle / Hinweis", "Lizenz"], notes(snap))])

@@ -7,10 +7,10 @@ import re
 
 from flask import Blueprint, Response, render_template, url_for
 
-from .. import services, stats, svg
-from ..coverage import Snapshot
-from .api import _data, _meta, csv_response
-from .pages import page_context
+from .. import stats, svg
+from ..app_services import services
+from ..snapshot import Snapshot
+from .common import HTML, csv_response, data_format, json_response, meta, page_context
 from .params import BadParameter, filter_query, parse_ags, read_filter
 
 bp = Blueprint("statistik", __name__)
@@ -87,7 +87,7 @@ def sections(p: dict, teile: tuple[str, ...]) -> dict:
 
 def _meta_for(p: dict) -> dict:
     sc = p["scope"]
-    return {**_meta(p["snap"], p["f"]), "filter": p["query"], "stichtag": p["today"].isoformat(),
+    return {**meta(p["snap"], p["f"]), "filter": p["query"], "stichtag": p["today"].isoformat(),
             "bereich": {"art": sc.kind, "ags": sc.ags, "name": sc.name}}
 
 
@@ -97,7 +97,7 @@ def _meta_for(p: dict) -> dict:
 def api_all():
     """Every figure of ``/statistik`` as one JSON document."""
     p = read_stats(strict=True)
-    return _data(p["snap"], {**_meta_for(p), **sections(p, ("zusammenfassung",) + TEILE)})
+    return json_response(p["snap"], {**_meta_for(p), **sections(p, ("zusammenfassung",) + TEILE)})
 
 
 def _csv(teil: str, data) -> tuple[list[str], list[list]]:
@@ -134,9 +134,7 @@ def api_teil(teil: str):
     if teil not in TEILE:
         raise LookupError(f"Keinen Teil '{teil[:40]}'. Erlaubt: " + ", ".join(TEILE) + ".")
     p = read_stats(strict=True, extra=("format",))
-    fmt = p["args"].get("format") or "json"
-    if fmt not in ("json", "csv"):
-        raise BadParameter("format", "format muss 'json' oder 'csv' sein.")
+    fmt = data_format(p["args"])
     if teil == "vergleich" and not p["vergleich"]:
         raise BadParameter("vergleich", "Bitte die zu vergleichenden Gebiete angeben, z. B. "
                            "vergleich=05570,05558,05515000,05915000.")
@@ -145,7 +143,7 @@ def api_teil(teil: str):
         header, rows = _csv(teil, data)
         suffix = p["scope"].ags or "nrw"
         return csv_response(header, rows, f"statistik-{teil}-{suffix}.csv")
-    return _data(p["snap"], {**_meta_for(p), teil: data})
+    return json_response(p["snap"], {**_meta_for(p), teil: data})
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -262,7 +260,7 @@ def page():
         partner=",".join(stats.PARTNER), tage_options=stats.TAGE,
         bodies=_choices(snap), stat_query=p["query"],
         ranking_kreis=stats.display_name(snap.gebiete[p["scope"].kreis])
-        if p["scope"].kreis else None, **page_context(snap, f)), mimetype="text/html")
+        if p["scope"].kreis else None, **page_context(snap, f)), mimetype=HTML)
 
 
 def _choices(snap: Snapshot) -> dict:

@@ -1,0 +1,34 @@
+"""The store, the boundaries and the coverage cache of one app, shared by the web layer and
+the CLI (one :class:`Services` per app and process)."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from .boundaries import Boundaries
+from .coverage import Coverage
+from .store import Store
+
+
+class Services:
+    """The store, the boundaries and the coverage cache of one app (one per process)."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.store = Store(config["OZGMAP_DATABASE_URL"])
+        self._boundaries: Boundaries | None = None
+        self.coverage = Coverage(self.store)
+
+    @property
+    def boundaries(self) -> Boundaries:
+        if self._boundaries is None:
+            self._boundaries = Boundaries.load(self.config["OZGMAP_BOUNDARIES_DIR"],
+                                               self.config["OZGMAP_BOUNDARIES"])
+        return self._boundaries
+
+
+def services(app: Flask | None = None) -> Services:
+    """The :class:`Services` of *app* (default: the current app), created on first use."""
+    app = app or current_app
+    if "ozgmap" not in app.extensions:
+        app.extensions["ozgmap"] = Services(app.config)
+    return app.extensions["ozgmap"]

@@ -1,0 +1,205 @@
+"""Reading import files: CSV (UTF-8 with or without BOM, or Windows-1252; separated by ``,``,
+``;`` or tab) and XLSX, and recognising the layout by the header (line 1; names are
+case-insensitive). Line numbers are the file's lines (XLSX: rows); the header is line 1.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+from typing import Iterable
+
+import openpyxl
+
+from . import base
+from .base import ImportFailed, ImportIssue, fail, german_int
+from .dashboard import DashboardLayout
+from .ozgmap import OzgmapLayout
+from .wsp import WspLayout
+
+#: layout name -> class, in the order of recognition (and of the hints for an unknown header)
+LAYOUTS: dict[str, type[base.Layout]] = {cls.name: cls for cls in
+                                         (OzgmapLayout, DashboardLayout, WspLayout)}
+KNOWN_COLUMNS = {c for cls in LAYOUTS.values() for c in cls.columns}
+
+
+def _cell_text(v) -> str:
+    """An XLSX cell as the text a CSV would hold (integral numbers without '.0', ISO dates)."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _row_dict(header: list[str], cells: list[str]) -> dict | None:
+    """Cells keyed by header name; surplus non-empty cells go under ``None``; blank row -> None."""
+    if not any(cells):
+        return None
+    row: dict = {name: "" for name in header if name}
+    extra = []
+    for i, value in enumerate(cells):
+        name = header[i] if i < len(header) else ""
+        if name:
+            row[name] = value
+        elif value:
+            extra.append(value)
+    if extra:
+        row[None] = extra
+    return row
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """CSV bytes as text: UTF-8 (BOM optional) or Windows-1252; binary data is refused."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail(name, "UTF-16-Text wird nicht unterstützt – bitte als „CSV UTF-8“ oder "
+                          "XLSX speichern")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise fail(name, "Altes Excel-Format (.xls) wird nicht unterstützt – bitte als XLSX "
+                          "oder CSV speichern")
+    unreadable = fail(name, "Datei ist weder eine CSV-Textdatei (UTF-8 oder Windows-1252) "
+                             "noch eine Excel-Datei (XLSX)")
+    if b"\x00" in raw:
+        raise unreadable
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise unreadable from None
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        raise unreadable
+    return text
+
+
+def _known(names: Iterable[str]) -> int:
+    return len(set(names) & KNOWN_COLUMNS)
+
+
+def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    text = _decode(raw, name)
+    first = text.splitlines()[0] if text.strip() else ""
+
+    def names(delim: str) -> list[str]:
+        return [c.strip().lower() for c in next(csv.reader([first], delimiter=delim), [])]
+    delim = max([",", ";", "\t"], key=lambda d: (_known(names(d)), len(names(d))))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header = [c.strip().lower() for c in next(reader, [])]
+    rows: list[tuple[int, dict]] = []
+    start = reader.line_num + 1
+    for cells in reader:
+        row = _row_dict(header, [c.strip() for c in cells])
+        if row is not None:
+            rows.append((start, row))
+            if len(rows) > base.MAX_ROWS:
+                raise fail(name, f"Datei hat mehr als {german_int(base.MAX_ROWS)} Datenzeilen – "
+                                  "bitte in mehrere Dateien aufteilen")
+        start = reader.line_num + 1
+    return header, rows
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zip/XML errors of many kinds
+        raise fail(path.name, f"Excel-Datei lässt sich nicht lesen ({type(exc).__name__})")
+    try:
+        return _xlsx_rows(path.name, wb)
+    except ImportFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet: a message, not a traceback
+        raise fail(path.name, f"Excel-Datei ist beschädigt ({type(exc).__name__})")
+    finally:
+        wb.close()
+
+
+def _xlsx_rows(name: str, wb) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and rows of the first sheet whose header is a known layout (else the first)."""
+    sheets = []
+    for ws in wb.worksheets:
+        ws.reset_dimensions()  # some writers store wrong dimensions; read every row
+        first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        sheets.append((ws, [_cell_text(v).lower() for v in first]))
+    if not sheets:
+        raise fail(name, "Excel-Datei enthält kein Tabellenblatt")
+    ws, header = next(((ws, h) for ws, h in sheets if _layout_or_none(h)), sheets[0])
+    while header and not header[-1]:
+        header.pop()
+    rows: list[tuple[int, dict]] = []
+    for lineno, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        row = _row_dict(header, [_cell_text(v) for v in values])
+        if row is not None:
+            rows.append((lineno, row))
+            if len(rows) > base.MAX_ROWS:
+                raise fail(name, f"Datei hat mehr als {german_int(base.MAX_ROWS)} Datenzeilen – "
+                                  "bitte in mehrere Dateien aufteilen")
+    return header, rows
+
+
+def read_table(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
+    """Read a CSV or XLSX file: ``(layout, header, [(line number, row dict), ...])``.
+
+    Header names are lower-cased, values stripped; blank rows are skipped. Raises
+    :class:`ImportFailed` for unreadable, empty, oversized files and unknown headers.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > base.MAX_BYTES:
+            raise fail(path.name, f"Datei ist größer als {base.MAX_BYTES // (1024 * 1024)} MB "
+                                   "– bitte in mehrere Dateien aufteilen")
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+            if magic == b"PK\x03\x04":
+                header, rows = _read_xlsx(path)
+            else:
+                header, rows = _read_csv(magic + fh.read(), path.name)
+    except OSError as exc:
+        raise fail(path.name, f"Datei lässt sich nicht lesen: {exc.strerror or exc}")
+    if not any(header) and not rows:
+        raise fail(path.name, "Datei ist leer – Datei enthält keine Datenzeilen")
+    return detect_layout(header, file=path.name), header, rows
+
+
+def _layout_or_none(header: list[str]) -> str | None:
+    try:
+        return detect_layout(header)
+    except ImportFailed:
+        return None
+
+
+def detect_layout(header: list[str], *, file: str = "") -> str:
+    """The name of the layout of this header (see :data:`LAYOUTS`), else
+    :class:`ImportFailed` (line 1).
+
+    A layout that :meth:`~.base.Layout.recognises` the header wins; else the one with the most
+    columns of its own (no other layout has them) in the header, the first on a tie.
+    """
+    names = [h.strip().lower() for h in header]
+    present = [n for n in names if n]
+    issues = [ImportIssue(file, 1, str(i + 1), n, "Spalte kommt mehrfach vor")
+              for i, n in enumerate(names) if n and n in names[:i]]
+    layout = next((cls for cls in LAYOUTS.values() if cls.recognises(present)), None)
+    if layout is None:
+        counted = [cls for cls in LAYOUTS.values() if not cls.signature_only]
+        if not set(present) & {c for cls in counted for c in cls.columns}:
+            hints = [cls.hint for cls in LAYOUTS.values()]
+            issues.append(ImportIssue(file, 1, None, None, "Kopfzeile nicht erkannt. Erwartet "
+                                      + ", ".join(hints[:-1]) + " oder " + hints[-1]))
+            raise ImportFailed(issues)
+
+        def own_columns(cls: type[base.Layout]) -> int:
+            others = {c for o in counted if o is not cls for c in o.columns}
+            return len(set(present) & (set(cls.columns) - others))
+        layout = max(counted, key=own_columns)
+    issues += layout.header_issues(names, present, file)
+    if issues:
+        raise ImportFailed(issues)
+    return layout.name

@@ -1,0 +1,142 @@
+"""Checking and writing: every row of a file validated against the store's catalogue and
+Gebiete, then all records written in one transaction, or nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalog import sha256_of
+from ..store import DATA_FIELDS, KEY_FIELDS, Store
+from .base import (Catalogue, ImportFailed, ImportIssue, ImportReport, Progress, Row, fail,
+                   german_int)
+from .ozgmap import OZGMAP_COLUMNS, OzgmapLayout
+from .reading import LAYOUTS, read_table
+
+
+@dataclass
+class _Checked:
+    """What validation found: the records to write and notes for the steward."""
+
+    layout: str
+    records: list[dict]
+    unknown_leika: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def validate(store: Store, path: Path, *, progress: Progress | None = None
+             ) -> tuple[str, list[dict]]:
+    """Check the whole file against the store's catalogue and Gebiete.
+
+    Returns ``(layout, records)`` ready for :meth:`Store.apply`, or raises
+    :class:`ImportFailed` with every issue of the file.
+    """
+    checked = _check(store, Path(path), progress)
+    return checked.layout, checked.records
+
+
+def _check(store: Store, path: Path, progress: Progress | None) -> _Checked:
+    name, _header, rows = read_table(path)
+    if not rows:
+        raise fail(path.name, "Datei enthält keine Datenzeilen (nur die Kopfzeile)")
+    if progress:
+        progress(f"Prüfe {german_int(len(rows))} {'Zeile' if len(rows) == 1 else 'Zeilen'} "
+                 f"(Format {name}) …")
+    layout = LAYOUTS[name](Catalogue.of(store), path.name, path)
+    layout.check_store(store)
+    issues: list[ImportIssue] = []
+    records: list[dict] = []
+    first: dict[tuple, tuple[int, dict]] = {}
+    for n, (line, data) in enumerate(rows, start=1):
+        row = Row(path.name, line, data)
+        if None in data:
+            row.issues.append(ImportIssue(path.name, line, None, "; ".join(data[None]),
+                                          "Zeile hat mehr Werte als die Kopfzeile Spalten"))
+        rec = layout.record(row)
+        if rec is None and not row.issues:
+            layout.skipped(row)
+        elif not row.issues:
+            key = tuple(rec[k] for k in KEY_FIELDS)
+            if key in first and layout.merge_identical and first[key][1] == rec:
+                layout.merged(line, first[key][0], rec)
+            elif key in first:
+                row.issues.append(ImportIssue(
+                    path.name, line, layout.key_columns, " / ".join(key),
+                    f"doppelter Eintrag: gleicher Schlüssel wie Zeile {first[key][0]}"))
+            else:
+                first[key] = (line, rec)
+                records.append(rec)
+                layout.kept(line, row, rec)
+        issues += row.issues
+        if progress and n % 50_000 == 0:
+            progress(f"  {german_int(n)} von {german_int(len(rows))} Zeilen geprüft")
+    if issues:
+        raise ImportFailed(issues)
+    return _Checked(name, records, unknown_leika=layout.unknown_leika, notes=layout.notes())
+
+
+def validate_rows(store: Store, items: list[dict], *, source: str) -> list[dict]:
+    """Check records given as dicts in ozgmap's own layout (the write API), like file rows.
+
+    Issues name the item's position (1-based) as line. Raises :class:`ImportFailed`.
+    """
+    layout = OzgmapLayout(Catalogue.of(store), source)
+    issues: list[ImportIssue] = []
+    records: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for n, item in enumerate(items, start=1):
+        data = {c: "" if item.get(c) is None else str(item[c]).strip() for c in OZGMAP_COLUMNS}
+        row = Row(source, n, data)
+        unknown = sorted(set(item) - set(OZGMAP_COLUMNS))
+        if unknown:
+            row.issues.append(ImportIssue(source, n, ", ".join(unknown)[:200], None,
+                                          "unbekannte Felder"))
+        rec = layout.record(row)
+        if not row.issues:
+            key = tuple(rec[k] for k in KEY_FIELDS)
+            if key in seen:
+                row.issues.append(ImportIssue(source, n, layout.key_columns,
+                                              " / ".join(key),
+                                              f"doppelter Eintrag: wie Eintrag {seen[key]}"))
+            seen[key] = n
+            records.append(rec)
+        issues += row.issues
+    if issues:
+        raise ImportFailed(issues)
+    return records
+
+
+def _would_write(store: Store, records: list[dict]) -> tuple[int, int, int]:
+    """(added, updated, unchanged) as :meth:`Store.apply` would count them."""
+    current = {tuple(r[k] for k in KEY_FIELDS): r for r in store.records()}
+    added = updated = 0
+    for rec in records:
+        old = current.get(tuple(rec[k] for k in KEY_FIELDS))
+        if old is None:
+            added += 1
+        elif any(old[k] != rec[k] for k in DATA_FIELDS):
+            updated += 1
+    return added, updated, len(records) - added - updated
+
+
+def import_file(store: Store, path: Path, *, by: str, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportReport:
+    """Validate *path* and write its records in one transaction (all or nothing).
+
+    With *dry_run* nothing is written; the counts are computed against the current records
+    exactly as :meth:`Store.apply` would count them.
+    """
+    path = Path(path)
+    checked = _check(store, path, progress)
+    records = checked.records
+    report = ImportReport(layout=checked.layout, rows=len(records), dry_run=dry_run,
+                          unknown_leika=checked.unknown_leika, notes=checked.notes)
+    if dry_run:
+        report.added, report.updated, report.unchanged = _would_write(store, records)
+        return report
+    if progress:
+        progress(f"Schreibe {german_int(len(records))} "
+                 f"{'Datensatz' if len(records) == 1 else 'Datensätze'} …")
+    res = store.apply(records, by=by, datei=path.name, format=checked.layout,
+                      sha256=sha256_of(path))
+    report.added, report.updated, report.unchanged = res.added, res.updated, res.unchanged
+    return report

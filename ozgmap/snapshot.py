@@ -1,0 +1,185 @@
+"""The whole store in memory: :class:`Snapshot`, rebuilt only when the store's
+``data_version`` changes, so every request of every worker answers from memory; the
+:class:`Filter` of a view; what a filter counts (:func:`describe`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from .config import SAMPLE_SOURCE
+from .store import BUND_AGS, Store
+
+STATUS_ORDER = ["offen", "in Planung", "in Bearbeitung", "umgesetzt"]
+VIEWS = {"einwohner": "für Einwohner verfügbar", "eigene": "eigene Angebote"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One view of the map; every field is a URL parameter (see ``web.params``)."""
+
+    themenfeld: int | None = None
+    leistung: str | None = None
+    kreis: str | None = None
+    status: str = "umgesetzt"       # counts records of at least this status
+    ansicht: str = "einwohner"      # einwohner | eigene
+    nur_echt: bool = False          # hide Beispieldaten
+
+    def key(self) -> tuple:
+        return (self.themenfeld, self.leistung, self.kreis, self.status, self.ansicht,
+                self.nur_echt)
+
+    def without_kreis(self) -> "Filter":
+        return replace(self, kreis=None)
+
+
+class Rec:
+    """The part of a record the figures need; a few dozen bytes, so all of Germany fits.
+
+    Supports ``r["ozg_id"]`` like the full record dicts; details (URL, dates, …) come from
+    :meth:`Snapshot.details`.
+    """
+
+    __slots__ = ("ags", "ozg_id", "leika_key", "status", "rank", "quelle", "sample")
+
+    def __init__(self, ags: str, ozg_id: str, leika_key: str, status: str, quelle: str):
+        self.ags, self.ozg_id, self.leika_key, self.status = ags, ozg_id, leika_key, status
+        self.rank = STATUS_RANK.get(status, -1)
+        self.quelle = quelle
+        self.sample = quelle == SAMPLE_SOURCE
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+
+@dataclass
+class Snapshot:
+    """The store's content at one data_version, indexed for the joins below.
+
+    Holds the catalogue, the bodies and a compact :class:`Rec` per record, grouped by body;
+    full records are read from the store only where a view shows them.
+    """
+
+    version: int
+    themenfelder: list[dict]
+    lagen: dict[int, dict]
+    leistungen: dict[str, dict]
+    gebiete: dict[str, dict]
+    changed_at: object = None
+    _store: Store | None = field(default=None, repr=False)
+    _by_body: dict = field(default_factory=dict, repr=False)
+    _sources: set = field(default_factory=set, repr=False)
+    _details: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, store: Store) -> "Snapshot":
+        version = store.data_version()
+        snap = cls(version=version, themenfelder=store.themenfelder(),
+                   lagen={r["id"]: r for r in store.lagen()},
+                   leistungen={r["ozg_id"]: r for r in store.leistungen()},
+                   gebiete={r["ags"]: r for r in store.gebiete()},
+                   changed_at=store.changed_at(), _store=store)
+        pool: dict[str, str] = {}   # one string object per distinct value
+        keep = pool.setdefault
+        for ags, ozg_id, leika_key, status, quelle in store.record_keys():
+            rec = Rec(keep(ags, ags), keep(ozg_id, ozg_id), keep(leika_key, leika_key),
+                      keep(status, status), keep(quelle, quelle))
+            snap._by_body.setdefault(rec.ags, []).append(rec)
+            snap._sources.add(rec.quelle)
+        return snap
+
+    def all_records(self) -> list[dict]:
+        """Every current record in full, read from the store (callers cache what they build)."""
+        return self._store.records()
+
+    def details(self, ags: str) -> dict[tuple, dict]:
+        """Full records of one body by (ozg_id, leika_key), read once per snapshot."""
+        if ags not in self._details:
+            if len(self._details) > 256:
+                self._details.clear()
+            self._details[ags] = {(r["ozg_id"], r["leika_key"]): r
+                                  for r in self._store.records(ags=ags)}
+        return self._details[ags]
+
+    @cached_property
+    def leika_names(self) -> dict[str, str]:
+        """LeiKa key -> name of the LeiKa-Leistung (for records kept per LeiKa key)."""
+        return {r["leika_key"]: r["name"] for r in self._store.leika_rows() if r["leika_key"]}
+
+    @cached_property
+    def themenfeld_names(self) -> dict[int, str]:
+        return {t["id"]: t["name"] for t in self.themenfelder}
+
+    @cached_property
+    def gemeinden(self) -> list[dict]:
+        return [g for g in self.gebiete.values() if g["ebene"] == "gemeinde"]
+
+    @cached_property
+    def kreise(self) -> list[dict]:
+        return [g for g in self.gebiete.values() if g["ebene"] == "kreis"]
+
+    @cached_property
+    def real_sources(self) -> list[str]:
+        """The sources of all records that are not Beispieldaten, for credits."""
+        return sorted(self._sources - {SAMPLE_SOURCE})
+
+    @cached_property
+    def has_sample(self) -> bool:
+        return SAMPLE_SOURCE in self._sources
+
+    @cached_property
+    def record_count(self) -> int:
+        return sum(len(v) for v in self._by_body.values())
+
+    def providers(self, ags: str, ansicht: str = "einwohner") -> list[str]:
+        """The bodies whose offers count for *ags*: itself, and for residents its Kreis,
+        Land and Bund."""
+        if ansicht == "eigene":
+            return [ags]
+        out = [ags]
+        g = self.gebiete.get(ags)
+        if g and g["ebene"] == "gemeinde" and g["kreis_ags"] and g["kreis_ags"] in self.gebiete:
+            out.append(g["kreis_ags"])
+        if g and g["ebene"] in ("gemeinde", "kreis"):
+            out.append(ags[:2])
+        if g and g["ebene"] != "bund":
+            out.append(BUND_AGS)
+        return out
+
+    def body_records(self, ags: str, f: Filter) -> list[Rec]:
+        """Records of *ags* that pass the status and sample filters (not the Leistung filter)."""
+        min_rank = STATUS_RANK[f.status]
+        return [r for r in self._by_body.get(ags, ())
+                if r.rank >= min_rank and not (f.nur_echt and r.sample)]
+
+    def has_data(self, ags: str, f: Filter) -> bool:
+        return any(not (f.nur_echt and r.sample)
+                   for p in self.providers(ags, f.ansicht) for r in self._by_body.get(p, ()))
+
+    def in_filter(self, f: Filter) -> set[str]:
+        """OZG-IDs the Umsetzungsgrad is measured against.
+
+        One chosen Leistung counts alone; otherwise the Leistungen of kommunal Vollzug in
+        the chosen Themenfeld (or all of them).
+        """
+        if f.leistung:
+            return {f.leistung}
+        return {o for o, lst in self.leistungen.items() if lst["kommunal"]
+                and (f.themenfeld is None or lst["themenfeld_id"] == f.themenfeld)}
+
+
+def describe(s: Snapshot, f: Filter) -> str:
+    """What the figure of a filter counts, in one German sentence (legend of map and table)."""
+    if f.leistung:
+        what = f"Ist die Leistung „{s.leistungen[f.leistung]['name']}“ online?"
+    else:
+        tf = s.themenfeld_names.get(f.themenfeld)
+        what = ("Anteil der kommunal vollzogenen OZG-Leistungen"
+                + (f" im Themenfeld „{tf}“" if tf else "") + ", die online sind.")
+    who = ("nur eigene Angebote der Gemeinde" if f.ansicht == "eigene"
+           else "Angebote von Gemeinde, Kreis, Land und Bund für die Einwohner")
+    extra = " Ohne Beispieldaten." if f.nur_echt else ""
+    return f"{what} Gezählt: {who}, Stand mindestens „{f.status}“.{extra}"
