@@ -13,6 +13,7 @@ from .snapshot import Filter, Snapshot
 from .store import Store
 
 PROVIDER_LABEL = {"gemeinde": "Gemeinde", "kreis": "Kreis", "land": "Land", "bund": "Bund"}
+LEVELS = tuple(PROVIDER_LABEL)  # the providers' levels, nearest first
 #: the columns of a row of :meth:`Coverage.figures`
 FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_filter",
                   "online", "anteil", "eigene", "vom_kreis", "vom_land_bund"]
@@ -65,42 +66,87 @@ def _settle() -> None:
     gc.freeze()
 
 
+def anteil(online: int, total: int) -> float:
+    """The Umsetzungsgrad as the API states it (4 decimals; 0.0 for an empty filter)."""
+    return round(online / total, 4) if total else 0.0
+
+
+class Offers:
+    """What each provider offers of *wanted* under *f*, computed once per provider (Land and
+    Bund serve every Gemeinde)."""
+
+    def __init__(self, s: Snapshot, f: Filter, wanted: set[str]):
+        self.s, self.f, self.wanted = s, f, wanted
+        self._offered: dict[str, frozenset[str]] = {}
+        self._has_any: dict[str, bool] = {}
+
+    def of(self, p: str) -> frozenset[str]:
+        if p not in self._offered:
+            s, f = self.s, self.f
+            self._offered[p] = frozenset({r.ozg_id for r in s.body_records(p, f)} & self.wanted)
+            self._has_any[p] = any(not (f.nur_echt and r.sample) for r in s._by_body.get(p, ()))
+        return self._offered[p]
+
+    def by_level(self, ags: str) -> tuple[dict[str, tuple[str, frozenset[str]]], bool]:
+        """For *ags*: per level (gemeinde, kreis, land, bund) its provider and what that
+        offers, and whether any provider has data at all (else: "keine Daten")."""
+        out = {}
+        for p in self.s.providers(ags, self.f.ansicht):
+            level = self.s.gebiete[p]["ebene"] if p in self.s.gebiete else "bund"
+            out[level] = (p, self.of(p))
+        return out, any(self._has_any[p] for p, _ in out.values())
+
+
+def nearest_provider(levels: dict[str, tuple[str, frozenset[str]]]) -> dict[str, str]:
+    """Each offered OZG-ID -> the nearest level that offers it."""
+    out: dict[str, str] = {}
+    for level in reversed(LEVELS):
+        if level in levels:
+            out.update(dict.fromkeys(levels[level][1], level))
+    return out
+
+
 def _figures(s: Snapshot, f: Filter) -> list[dict]:
     wanted = s.in_filter(f)
     total = len(wanted)
-    offered: dict[str, frozenset[str]] = {}  # per provider, once: Land and Bund serve all
-    has_any: dict[str, bool] = {}
-
-    def offers(p: str) -> frozenset[str]:
-        if p not in offered:
-            offered[p] = frozenset({r.ozg_id for r in s.body_records(p, f)} & wanted)
-            has_any[p] = any(not (f.nur_echt and r.sample) for r in s._by_body.get(p, ()))
-        return offered[p]
-
+    offers = Offers(s, f, wanted)
     out = []
     for g in sorted(s.gemeinden, key=lambda g: g["ags"]):
         if f.kreis and g["kreis_ags"] != f.kreis:
             continue
-        by_level: dict[str, set[str]] = defaultdict(set)
-        providers = s.providers(g["ags"], f.ansicht)
-        for p in providers:
-            level = s.gebiete[p]["ebene"] if p in s.gebiete else "bund"
-            by_level[level] |= offers(p)
+        levels, has = offers.by_level(g["ags"])
+        by_level = defaultdict(set, {level: set(o) for level, (_p, o) in levels.items()})
         online = set().union(*by_level.values()) if by_level else set()
-        has = any(has_any[p] for p in providers)
         kreis = s.gebiete.get(g["kreis_ags"], {})
         out.append({
             "ags": g["ags"], "name": g["name"], "bez": g["bez"],
             "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name", ""),
             "leistungen_im_filter": total,
             "online": len(online) if has else None,
-            "anteil": (round(len(online) / total, 4) if total else 0.0) if has else None,
+            "anteil": anteil(len(online), total) if has else None,
             "eigene": len(by_level["gemeinde"]) if has else None,
             "vom_kreis": len(by_level["kreis"] - by_level["gemeinde"]) if has else None,
             "vom_land_bund": len((by_level["land"] | by_level["bund"]) - by_level["gemeinde"]
                                  - by_level["kreis"]) if has else None,
         })
     return out
+
+
+def record_item(s: Snapshot, rec, level: str) -> dict:
+    """One record (a ``Rec``) in full, as the detail lists show it, with its provider
+    (*level*)."""
+    r, p = s.details(rec.ags)[(rec.ozg_id, rec.leika_key)], rec.ags
+    return {
+        "ozg_id": r["ozg_id"], "leistung": s.leistungen[r["ozg_id"]]["name"],
+        "leika_key": r["leika_key"],
+        "leika_name": s.leika_names.get(r["leika_key"]) if r["leika_key"] else None,
+        "status": r["status"], "reifegrad": r["reifegrad"], "url": r["url"],
+        "seit": r["seit"].isoformat() if r["seit"] else None,
+        "flaechendeckung": r["flaechendeckung"], "quelle": r["quelle"],
+        "stelle": r["stelle"], "beispieldaten": r["quelle"] == SAMPLE_SOURCE,
+        "anbieter": PROVIDER_LABEL[level], "anbieter_ags": p,
+        "anbieter_name": s.gebiete[p]["name"] if p in s.gebiete else "Bund",
+    }
 
 
 def _body(s: Snapshot, ags: str, f: Filter) -> dict:
@@ -118,17 +164,7 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
                     continue
             elif f.themenfeld is not None and lst["themenfeld_id"] != f.themenfeld:
                 continue
-            r = s.details(p)[(r.ozg_id, r.leika_key)]
-            groups[lst["themenfeld_id"]].append({
-                "ozg_id": r["ozg_id"], "leistung": lst["name"], "leika_key": r["leika_key"],
-                "leika_name": s.leika_names.get(r["leika_key"]) if r["leika_key"] else None,
-                "status": r["status"], "reifegrad": r["reifegrad"], "url": r["url"],
-                "seit": r["seit"].isoformat() if r["seit"] else None,
-                "flaechendeckung": r["flaechendeckung"], "quelle": r["quelle"],
-                "stelle": r["stelle"], "beispieldaten": r["quelle"] == SAMPLE_SOURCE,
-                "anbieter": PROVIDER_LABEL[level], "anbieter_ags": p,
-                "anbieter_name": s.gebiete[p]["name"] if p in s.gebiete else "Bund",
-            })
+            groups[lst["themenfeld_id"]].append(record_item(s, r, level))
     themen = []
     for tf in s.themenfelder:
         items = sorted(groups.get(tf["id"], []),

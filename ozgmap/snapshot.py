@@ -155,6 +155,10 @@ class Snapshot:
         return [r for r in self._by_body.get(ags, ())
                 if r.rank >= min_rank and not (f.nur_echt and r.sample)]
 
+    def sample_in(self, bodies: list[str], f: Filter) -> bool:
+        """Whether figures over *bodies* rest on Beispieldaten (then they are labelled so)."""
+        return not f.nur_echt and any(r.sample for p in bodies for r in self._by_body.get(p, ()))
+
     def has_data(self, ags: str, f: Filter) -> bool:
         return any(not (f.nur_echt and r.sample)
                    for p in self.providers(ags, f.ansicht) for r in self._by_body.get(p, ()))

@@ -1,11 +1,12 @@
 """The JSON/GeoJSON/CSV API: the data of every page, with the same filter parameters."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from .. import nachbarn as nachbarn_mod
 from ..app_services import services
 from ..coverage import FIGURE_COLUMNS, table
+from ..overview import body_with_overview
 from ..snapshot import STATUS_ORDER
 from .common import GEOJSON, csv_response, data_format, json_bytes, json_response, meta
 from .params import (BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn,
@@ -113,7 +114,8 @@ def gebiet(ags: str):
     """One body (Gemeinde, Kreis, Land or Bund): its offers by Themenfeld, with providers."""
     snap, f, _ = read_filter(strict=True)
     ags = parse_ags(ags, snap)
-    return json_response(snap, {**services().coverage.body(ags, f, snap), **meta(snap, f)})
+    body = body_with_overview(services().coverage, ags, f, snap, url_for("pages.nachbarn"))
+    return json_response(snap, {**body, **meta(snap, f)})
 
 
 @bp.get("/geometrie/<level>.geojson")
