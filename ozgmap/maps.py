@@ -48,14 +48,41 @@ def legend_classes() -> list[dict]:
     return out
 
 
-def class_colour(share: float | None) -> str:
-    """Fill colour of a share (0..1), or the no-data grey."""
+def class_index(share: float | None) -> int | None:
+    """The legend class (0..4) of a share (0..1); None for "keine Daten"."""
     if share is None:
-        return NO_DATA_COLOUR
+        return None
     for i in range(len(CLASS_COLOURS)):
         if share < CLASS_BOUNDS[i + 1]:
-            return CLASS_COLOURS[i]
-    return CLASS_COLOURS[-1]
+            return i
+    return len(CLASS_COLOURS) - 1
+
+
+def class_colour(share: float | None) -> str:
+    """Fill colour of a share (0..1), or the no-data grey."""
+    i = class_index(share)
+    return NO_DATA_COLOUR if i is None else CLASS_COLOURS[i]
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on *background* (WCAG contrast)."""
+    lum = _luminance(background)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
+
+
+def cell_css() -> str:
+    """Table cells in the legend's colours (``td.cN``, ``td.nodata``), text readable on each."""
+    return "".join(f"td.c{i}{{background:{c};color:{text_colour(c)}}}"
+                   for i, c in enumerate(CLASS_COLOURS)) + \
+        f"td.nodata{{background:{NO_DATA_COLOUR};color:{text_colour(NO_DATA_COLOUR)}}}"
 
 
 def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str = "",

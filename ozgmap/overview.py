@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .coverage import LEVELS, Filter, Offers, Snapshot, anteil, nearest_provider, record_item
+from .coverage import (
+    LEVELS,
+    PROVIDER_LABEL,
+    Coverage,
+    Filter,
+    Offers,
+    Snapshot,
+    anteil,
+    nearest_provider,
+    record_item,
+)
 
 #: Fields of a record that a variant repeats (the OZG-Leistung's own are on the entry).
 VARIANT_FIELDS = ("leika_key", "url", "status", "quelle", "seit", "reifegrad",
@@ -70,3 +80,50 @@ def _online_entry(s: Snapshot, ozg_id: str, level: str, variants: list[dict]) ->
                 and v["url"].lower().startswith(("http://", "https://"))), None)
     return {"ozg_id": ozg_id, "name": s.leistungen[ozg_id]["name"], "anbieter": level,
             "anbieter_name": own[0]["anbieter_name"], "url": url, "varianten": variants}
+
+
+def body_with_overview(cov: Coverage, ags: str, f: Filter, snap: Snapshot,
+                       nachbarn_path: str = "/nachbarn") -> dict:
+    """One body's offers by Themenfeld (``Coverage.body``) with ``kopf`` and ``uebersicht``,
+    cached per data version like the rest (the panel's JSON and the list page share it)."""
+    panel = cov.cached(("overview", ags, nachbarn_path) + f.key(),
+                       lambda s: overview(s, ags, f, nachbarn_path), snap)
+    return {**cov.body(ags, f, snap), **panel}
+
+
+def headline(kopf: dict) -> str:
+    """The headline figure in German, as the map's tooltip writes it: "88 von 405 online
+    (22 %)" (percent rounded half up, as JavaScript's Math.round)."""
+    if kopf["online"] is None:
+        return "keine Daten"
+    pct = int(kopf["anteil"] * 100 + 0.5)
+    return f"{kopf['online']} von {kopf['leistungen_im_filter']} online ({pct} %)"
+
+
+def providers_text(kopf: dict) -> str:
+    """Who provides the online ones, e.g. "Gemeinde 39 · Kreis 19 · Land 30 · Bund 0"."""
+    return " · ".join(f"{PROVIDER_LABEL[k]} {n}" for k, n in kopf["anbieter"].items()
+                      if n is not None)
+
+
+#: Columns of /gebiet/<ags>.csv: one row per OZG-Leistung in the filter.
+CSV_HEADER = ["ags", "gebiet", "themenfeld_id", "themenfeld", "ozg_id", "leistung", "online",
+              "anbieter", "anbieter_name", "url", "varianten", "beispieldaten"]
+
+
+def csv_rows(body: dict) -> list[list]:
+    """The list of /gebiet/<ags> as rows under :data:`CSV_HEADER`."""
+    rows = []
+    sample = "ja" if body["kopf"]["beispieldaten"] else "nein"
+    for t in body["uebersicht"]:
+        for o in t["online_leistungen"]:
+            own = [v for v in o["varianten"] if v["anbieter"] == o["anbieter"]]
+            rows.append([body["ags"], body["name"], t["id"], t["name"], o["ozg_id"],
+                         o["name"], "ja", PROVIDER_LABEL[o["anbieter"]], o["anbieter_name"],
+                         o["url"] or "", len(o["varianten"]),
+                         "ja" if any(v["beispieldaten"] for v in own) else "nein"])
+        for o in t["offen_leistungen"]:
+            rows.append([body["ags"], body["name"], t["id"], t["name"], o["ozg_id"],
+                         o["name"], "nein" if t["online"] is not None else "keine Daten",
+                         "", "", "", 0, sample])
+    return rows

@@ -31,14 +31,14 @@ def by_name(snap):
 
 def config_of(html: str) -> dict:
     m = re.search(r'<script type="application/json" id="ozgmap-config">(.*?)</script>', html,
-                  re.S)
+                  re.DOTALL)
     assert m, "no map config"
     return json.loads(m.group(1))
 
 
 def choice_links(html: str) -> list[tuple[str, str]]:
     """(link, name) of the entries of a choice list."""
-    block = re.search(r'<ul class="choices"[^>]*>(.*?)</ul>', html, re.S)
+    block = re.search(r'<ul class="choices"[^>]*>(.*?)</ul>', html, re.DOTALL)
     assert block, html[:500]
     return [(unescape(href), unescape(name))
             for href, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>', block.group(1))]
@@ -134,7 +134,7 @@ def test_map_with_an_unknown_name_stays_a_map_and_says_why(ro_client):
     html = resp.get_data(as_text=True)
     assert 'class="folium-map"' in html
     msg = re.search(r'<p class="notice field-error" id="leistung-fehler" role="alert">(.*?)</p>',
-                    html, re.S)
+                    html, re.DOTALL)
     assert msg and "Keine OZG-Leistung passt zu „Xylophonstimmung“" in unescape(msg.group(1))
     cfg = config_of(html)
     assert "leistung" not in cfg["filter"] and cfg["filter"]["kreis"] == "05570"
@@ -201,7 +201,7 @@ def test_nachbarn_takes_lage_and_themenfeld_by_name(ro_client, snap):
 
     def shown(resp):  # the answer, without folium's random element ids
         html = resp.get_data(as_text=True)
-        return re.search(r'<h2 id="treffer">.*?</tbody>', html, re.S).group(0)
+        return re.search(r'<h2 id="treffer">.*?</tbody>', html, re.DOTALL).group(0)
     assert shown(by_name_page) == shown(by_id_page)
     assert f'<option value="{lage}" selected>' in by_name_page.get_data(as_text=True)
     resp = ro_client.get(f"/nachbarn?ags={TELGTE}&themenfeld=Familie")

@@ -35,7 +35,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/api/", "/ogc")) or (
+    return request.path.startswith(("/api/", "/ogc")) or request.path.endswith(".json") or (
         request.accept_mimetypes.best == "application/json")
 
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from .. import exports, maps
+from .. import exports, maps, overview
 from .. import nachbarn as nachbarn_mod
 from ..app_services import services
-from ..coverage import table
+from ..coverage import PROVIDER_LABEL, table
 from ..importer import template_csv
 from ..snapshot import Filter, Snapshot
 from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
-                     csv_text, layer_of, map_parts, meta, page_context)
+                     csv_text, json_response, layer_of, map_parts, meta, page_context)
 from .params import (FILTER_PARAMS, BadParameter, Unresolved, filter_query, parse_ags,
                      read_filter, read_nachbarn)
 
@@ -121,7 +121,7 @@ def tabelle():
     """The map's data as an accessible, sortable table."""
     snap, f, t, rows, sort, desc = _sorted_table()
     return render_template("table.html", rows=rows, tf_cols=t["themenfelder"], sort=sort,
-                           desc=desc, **page_context(snap, f))
+                           desc=desc, cell_css=maps.cell_css(), **page_context(snap, f))
 
 
 @bp.get("/tabelle.csv")
@@ -133,6 +133,40 @@ def tabelle_csv():
     body = [[r["ags"], r["name"], r["kreis"], r["leistungen_im_filter"], r["online"],
              r["anteil"]] + [r["themen"][tf["id"]] for tf in t["themenfelder"]] for r in rows]
     return csv_response(header, body, "ozg-landkarte-tabelle.csv")
+
+
+def _gebiet(ags: str) -> tuple[Snapshot, Filter, dict]:
+    """The list of one body for the page's filter (names resolved, as on every page)."""
+    snap, f, _args = read_filter(strict=False)
+    ags = parse_ags(ags, snap)
+    return snap, f, overview.body_with_overview(services().coverage, ags, f, snap,
+                                                url_for("pages.nachbarn"))
+
+
+@bp.get("/gebiet/<ags>")
+def gebiet(ags: str):
+    """Everything one Gemeinde (or Kreis, Land, Bund) offers for the filter, as a page to
+    read and print: per Themenfeld the OZG-Leistungen online and those not online yet."""
+    snap, f, body = _gebiet(ags)
+    ctx = page_context(snap, f)
+    ctx["sample"] = body["kopf"]["beispieldaten"]  # the label only where sample data is shown
+    return render_template("gebiet.html", body=body, headline=overview.headline(body["kopf"]),
+                           providers=overview.providers_text(body["kopf"]),
+                           labels=PROVIDER_LABEL, **ctx)
+
+
+@bp.get("/gebiet/<ags>.json")
+def gebiet_json(ags: str):
+    """JSON twin of ``/gebiet/<ags>``: the same as ``/api/gebiete/<ags>``."""
+    snap, f, body = _gebiet(ags)
+    return json_response(snap, {**body, **meta(snap, f)})
+
+
+@bp.get("/gebiet/<ags>.csv")
+def gebiet_csv(ags: str):
+    """CSV twin of ``/gebiet/<ags>``: one row per OZG-Leistung in the filter."""
+    _snap, _f, body = _gebiet(ags)
+    return csv_response(overview.CSV_HEADER, overview.csv_rows(body), f"gebiet-{body['ags']}.csv")
 
 
 @bp.get("/daten")
@@ -177,7 +211,13 @@ def vorlage():
 
 @bp.app_context_processor
 def _globals():
-    return {"FILTER_PARAMS": FILTER_PARAMS}
+    return {"FILTER_PARAMS": FILTER_PARAMS, "share_class": share_class}
+
+
+def share_class(share: float | None) -> str:
+    """CSS class of a table cell showing *share*: its legend class, or "keine Daten"."""
+    i = maps.class_index(share)
+    return "nodata" if i is None else f"c{i}"
 
 
 @bp.get("/nachbarn")
