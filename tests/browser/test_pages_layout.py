@@ -140,7 +140,8 @@ def test_map_keeps_the_map_for_a_name_that_fits_nothing(sized, live_server, arti
     wait_map_ready(page)
     msg = page.locator("#leistung-fehler")
     assert "Keine OZG-Leistung passt zu „Xylophonstimmung“" in msg.inner_text()
-    assert msg.is_visible()
+    assert inside(box(page, "#leistung-fehler"), width, height)  # seen without scrolling
+    assert inside(box(page, ".folium-map"), width)
     assert page.evaluate("location.search") == ""
     page.screenshot(path=str(artifacts / f"pages-karte-unbekannt-{width}x{height}.png"))
 
@@ -155,3 +156,19 @@ def test_axe_finds_no_violation(sized, live_server, axe_source, path):
     violations = run_axe(page, axe_source)
     assert violations == [], "\n".join(f"{v['id']}: {v['help']} {v['nodes']}"
                                        for v in violations)
+
+
+def test_list_page_prints_the_list_not_the_controls(browser, live_server, artifacts):
+    ctx = browser.new_context(viewport={"width": 800, "height": 1100}, locale="de-DE")
+    page = ctx.new_page()
+    page.goto(live_server.url + f"/gebiet/{TELGTE}?themenfeld=14")
+    page.emulate_media(media="print")
+    for hidden in ("header.site nav", ".filter-box", ".twins", ".tf-toc",
+                   ".open-list a.noprint"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    for shown in ("h1", "#headline", ".tf-list h2", ".online-list", ".open-list",
+                  ".notice.sample"):
+        assert page.locator(shown).first.is_visible(), shown
+    assert horizontal_overflow(page) <= 0
+    page.screenshot(path=str(artifacts / "pages-gebiet-druck.png"))
+    ctx.close()
