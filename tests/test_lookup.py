@@ -113,15 +113,18 @@ def test_themenfeld_and_lage_by_name(snap):
 
 # --- pages resolve, the API does not ---------------------------------------------------------
 
-def test_map_shows_a_leistung_typed_by_name(ro_client, by_name):
-    resp = ro_client.get("/?leistung=Wohngeld")
+@pytest.mark.parametrize("path", ["/", "/embed"])
+def test_map_shows_a_leistung_typed_by_name(ro_client, by_name, path):
+    resp = ro_client.get(f"{path}?leistung=Wohngeld")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     cfg = config_of(html)
     assert cfg["filter"]["leistung"] == by_name["Wohngeld"]
     assert parse_qs(urlsplit(cfg["figures"]).query)["leistung"] == [by_name["Wohngeld"]]
-    assert re.search(r'<p class="chosen" id="leistung-name">Wohngeld</p>', html)
-    assert f'value="{by_name["Wohngeld"]}"' in html
+    if path == "/":  # the embed has no filter form
+        assert re.search(r'<p class="chosen" id="leistung-name">Wohngeld</p>', html)
+        assert f'value="{by_name["Wohngeld"]}"' in html
+    assert "Ist die Leistung „Wohngeld“ online?" in html  # the legend says what is counted
     # the figures the map then loads are Wohngeld's
     figures = ro_client.get(cfg["figures"])
     assert figures.status_code == 200
