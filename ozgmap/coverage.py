@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import replace
 
 from .config import SAMPLE_SOURCE
-from .snapshot import Filter, Snapshot
+from .filters import Filter
+from .snapshot import Snapshot
 from .store import Store
 
 PROVIDER_LABEL = {"gemeinde": "Gemeinde", "kreis": "Kreis", "land": "Land", "bund": "Bund"}

@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape
 from . import config as c
 from . import features
 from .coverage import FIGURE_COLUMNS, Coverage
-from .snapshot import Filter, Snapshot
+from .filters import Filter
+from .snapshot import Snapshot
 
 RECORD_COLUMNS = ["ags", "gebiet", "ebene", "ozg_id", "leistung", "themenfeld", "leika_key",
                   "status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle",

@@ -14,7 +14,8 @@ import numpy as np
 import shapely
 
 from .coverage import Coverage
-from .snapshot import STATUS_ORDER, VIEWS, Filter, Snapshot
+from .filters import FILTER_PARAMS, Filter, openapi_parameters
+from .snapshot import Snapshot
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
@@ -25,6 +26,9 @@ CONFORMANCE = [
 ]
 OPENAPI_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 DEFAULT_LIMIT = 10
+#: the map's filters also apply to items; ``kreis`` is left out (use ``bbox`` or the
+#: ``kreis_ags`` property instead)
+ITEM_FILTERS = tuple(p for p in FILTER_PARAMS if p != "kreis")
 MAX_LIMIT = 1000  # pygeoapi's habit; a larger limit is served as MAX_LIMIT (OGC 17-069r4)
 
 #: collection id -> title, description and the properties of its features (name, type, text)
@@ -170,23 +174,6 @@ def _param(name: str, schema: dict, description: str, *, where: str = "query",
             "schema": schema, **extra}
 
 
-def _filter_params(snap: Snapshot) -> dict[str, dict]:
-    return {
-        "themenfeld": _param("themenfeld", {"type": "integer", "enum": sorted(
-            t["id"] for t in snap.themenfelder)}, "Nur die Leistungen dieses Themenfelds."),
-        "leistung": _param("leistung", {"type": "string", "pattern": r"^\d{1,8}$"},
-                           "Nur diese OZG-Leistung (OZG-ID)."),
-        "status": _param("status", {"type": "string", "enum": STATUS_ORDER,
-                                    "default": "umgesetzt"},
-                         "Zählt Angebote mindestens dieses Status."),
-        "ansicht": _param("ansicht", {"type": "string", "enum": list(VIEWS),
-                                      "default": "einwohner"},
-                          "einwohner: Gemeinde, Kreis, Land und Bund; eigene: nur die Gemeinde."),
-        "nur_echt": _param("nur_echt", {"type": "string", "enum": ["0", "1"], "default": "0"},
-                           "1 blendet Beispieldaten aus."),
-    }
-
-
 def openapi(server: str, snap: Snapshot, title: str = "ozgmap OGC API - Features") -> dict:
     """The OpenAPI 3.0 document of ``/ogc`` (served at ``/ogc/api``)."""
     ref = "#/components/parameters/"
@@ -209,9 +196,9 @@ def openapi(server: str, snap: Snapshot, title: str = "ozgmap OGC API - Features
                                "Collection", where="path", required=True),
         "featureId": _param("featureId", {"type": "string"}, "AGS des Features",
                             where="path", required=True),
-        **_filter_params(snap),
+        **openapi_parameters(snap, ITEM_FILTERS),
     }
-    filter_refs = [{"$ref": ref + n} for n in _filter_params(snap)]
+    filter_refs = [{"$ref": ref + n} for n in ITEM_FILTERS]
     items_params = [{"$ref": ref + n} for n in ("bbox", "limit", "offset", "f")] + filter_refs
 
     def ok(schema: str, media: str = "application/json", text: str = "OK") -> dict:

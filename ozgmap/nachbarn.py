@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .config import SAMPLE_SOURCE
-from .snapshot import Filter, Rec, Snapshot
+from .filters import Filter
+from .snapshot import Rec, Snapshot
 
 NEAR_RINGS = 2  # rings 1 and 2 come first; everything else by distance
 

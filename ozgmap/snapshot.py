@@ -1,37 +1,15 @@
 """The whole store in memory: :class:`Snapshot`, rebuilt only when the store's
-``data_version`` changes, so every request of every worker answers from memory; the
-:class:`Filter` of a view; what a filter counts (:func:`describe`).
+``data_version`` changes, so every request of every worker answers from memory; what a
+filter (:class:`~ozgmap.filters.Filter`) counts (:func:`describe`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .config import SAMPLE_SOURCE
+from .filters import STATUS_ORDER, Filter
 from .store import BUND_AGS, Store
-
-STATUS_ORDER = ["offen", "in Planung", "in Bearbeitung", "umgesetzt"]
-VIEWS = {"einwohner": "für Einwohner verfügbar", "eigene": "eigene Angebote"}
-
-
-@dataclass(frozen=True)
-class Filter:
-    """One view of the map; every field is a URL parameter (see ``web.params``)."""
-
-    themenfeld: int | None = None
-    leistung: str | None = None
-    kreis: str | None = None
-    status: str = "umgesetzt"       # counts records of at least this status
-    ansicht: str = "einwohner"      # einwohner | eigene
-    nur_echt: bool = False          # hide Beispieldaten
-
-    def key(self) -> tuple:
-        return (self.themenfeld, self.leistung, self.kreis, self.status, self.ansicht,
-                self.nur_echt)
-
-    def without_kreis(self) -> "Filter":
-        return replace(self, kreis=None)
-
 
 class Rec:
     """The part of a record the figures need; a few dozen bytes, so all of Germany fits.

@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 from .config import SAMPLE_SOURCE
 from .coverage import Coverage, table
-from .snapshot import STATUS_ORDER, Filter, Snapshot
+from .filters import STATUS_ORDER, Filter
+from .snapshot import Snapshot
 
 RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 UMGESETZT = RANK["umgesetzt"]

@@ -827,17 +827,6 @@ def test_etag_and_last_modified_change_after_a_data_change(client, store):
 
 # --- security headers on the API ----------------------------------------------------------
 
-@pytest.mark.parametrize("route", DATA_ROUTES + ["/api/gebiete/abc", "/api/gibtesnicht",
-                                                 "/api/umsetzung?format=csv"])
-def test_api_sends_nosniff_and_a_restrictive_csp(ro_client, route):
-    resp = ro_client.get(route)
-    assert resp.headers["X-Content-Type-Options"] == "nosniff"
-    csp = resp.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "object-src 'none'" in csp
-    assert "script-src 'self';" in csp and "style-src 'self';" in csp  # nothing inline
-    assert "unsafe-inline" not in csp and "frame-ancestors 'self'" in csp
-
-
 def test_api_json_is_served_as_json_in_utf8(ro_client):
     resp = ro_client.get(f"/api/gebiete/{TELGTE}")
     assert resp.mimetype == "application/json"

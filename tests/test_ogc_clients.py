@@ -21,7 +21,7 @@ except ImportError:  # reported by the fixture that needs it
     Features = None
 
 from ozgmap import services
-from ozgmap.snapshot import Filter
+from ozgmap.filters import Filter
 
 TELGTE, WARENDORF = "05570044", "05570"
 LOCAL = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}

@@ -6,8 +6,10 @@
   var cfg = JSON.parse(document.getElementById("ozgmap-config").textContent);
   var map = window[cfg.map];
   if (!map) { return; }
-  var FILTERS = ["themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt"];
-  var DEFAULTS = { status: "umgesetzt", ansicht: "einwohner" };
+  /* the filter parameters and their defaults, as the server defines them (ozgmap.filters) */
+  var FILTERS = cfg.filter_definition.map(function (d) { return d.name; });
+  var DEFAULTS = {};
+  cfg.filter_definition.forEach(function (d) { if (d.default) { DEFAULTS[d.name] = d.default; } });
   var form = document.getElementById("filters");
   var statusEl = document.getElementById("map-status");
   var detail = document.getElementById("detail");
@@ -65,7 +67,7 @@
       inputs.forEach(function (i) {
         if (i.type === "radio") { i.checked = (i.value === (s[k] || DEFAULTS[k])); }
         else if (i.type === "checkbox") { i.checked = !!s[k] && s[k] !== "0"; }
-        else { i.value = s[k] || (k === "status" ? DEFAULTS.status : ""); }
+        else { i.value = s[k] || DEFAULTS[k] || ""; }
       });
     });
   }

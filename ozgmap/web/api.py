@@ -6,8 +6,8 @@ from flask import Blueprint, Response, request, url_for
 from .. import nachbarn as nachbarn_mod
 from ..app_services import services
 from ..coverage import FIGURE_COLUMNS, table
+from ..filters import STATUS_ORDER
 from ..overview import body_with_overview
-from ..snapshot import STATUS_ORDER
 from .common import GEOJSON, csv_response, data_format, json_bytes, json_response, meta
 from .params import (BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn,
                      single_args)

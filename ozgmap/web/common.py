@@ -15,7 +15,8 @@ from flask import Response, current_app, g
 from .. import config as c
 from .. import features, maps
 from ..app_services import services
-from ..snapshot import STATUS_ORDER, VIEWS, Filter, Snapshot, describe
+from ..filters import STATUS_ORDER, VIEWS, Filter
+from ..snapshot import Snapshot, describe
 from .http import allow_inline, inline_sources
 from .params import BadParameter, filter_query
 

@@ -14,16 +14,14 @@ from flask import Blueprint, Response, render_template, request, url_for
 from .. import config as c
 from .. import features
 from ..app_services import services
-from ..snapshot import Filter
+from ..filters import Filter
 from .common import (GEOJSON, HTML, JSON, attribution_text, credits, json_response, layer_of,
                      meta)
-from .params import FILTER_PARAMS, BadParameter, parse_bbox, parse_filter, single_args
+from .params import BadParameter, parse_bbox, parse_filter, single_args
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
-#: the map's filters also apply to items; ``kreis`` is left out (use ``bbox`` or the
-#: ``kreis_ags`` property instead)
-ITEM_FILTERS = tuple(p for p in FILTER_PARAMS if p != "kreis")
+ITEM_FILTERS = features.ITEM_FILTERS
 ITEMS_PARAMS = ("bbox", "limit", "offset") + ITEM_FILTERS
 
 

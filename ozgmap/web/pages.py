@@ -8,7 +8,8 @@ from .. import nachbarn as nachbarn_mod
 from ..app_services import services
 from ..coverage import PROVIDER_LABEL, table
 from ..importer import template_csv
-from ..snapshot import Filter, Snapshot
+from ..filters import Filter, front_end_definition
+from ..snapshot import Snapshot
 from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
                      csv_text, json_response, layer_of, map_parts, meta, page_context)
 from .params import (FILTER_PARAMS, BadParameter, Unresolved, filter_query, parse_ags,
@@ -58,7 +59,8 @@ def _map_page(embed: bool = False) -> Response:
             "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
             "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
             "kreis": f.kreis, "embed": embed, "filter": filter_query(f),
-            "attribution": attribution_html()}
+            "attribution": attribution_html(),
+            "filter_definition": front_end_definition(snap)}
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config, leistung_fehler=unresolved,
                                preload=[config["topojson"].replace("NAME", "uebersicht"),

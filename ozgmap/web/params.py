@@ -1,4 +1,7 @@
-"""URL parameters: one parser for every page and API route, strict and explained in German."""
+"""URL parameters: one parser for every page and API route, strict and explained in German.
+
+The filter parameters and their checks are defined once in :mod:`ozgmap.filters`.
+"""
 from __future__ import annotations
 
 import math
@@ -6,23 +9,20 @@ import re
 
 from flask import Request, g, request
 
+from .. import filters
 from ..app_services import services
+from ..filters import FILTER_PARAMS, BadParameter, Filter, filter_query
 from ..lookup import NameLookupError, resolve_lage, resolve_leistung, resolve_themenfeld
-from ..snapshot import STATUS_ORDER, VIEWS, Filter, Snapshot
+from ..snapshot import Snapshot
+
+__all__ = ["FILTER_PARAMS", "MAX_VALUE", "NACHBARN_PARAMS", "BadParameter", "Unresolved",
+           "by_name", "filter_query", "parse_ags", "parse_bbox", "parse_filter", "read_filter",
+           "read_nachbarn", "single_args"]
+#: the filter parameters a page may give by name, and who resolves the name to the id
+NAMED = (("leistung", resolve_leistung), ("themenfeld", resolve_themenfeld))
 
 MAX_VALUE = 200
-FILTER_PARAMS = ("themenfeld", "leistung", "kreis", "status", "ansicht", "nur_echt")
-TRUE, FALSE = {"1", "ja", "true", "on"}, {"0", "nein", "false", "off", ""}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-
-
-class BadParameter(Exception):
-    """A query parameter is malformed, repeated, oversized or unknown (HTTP 400)."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
 
 
 class Unresolved(BadParameter):
@@ -66,58 +66,15 @@ def single_args(req: Request, allowed: tuple[str, ...], strict: bool) -> dict[st
 
 
 def parse_filter(args: dict[str, str], snap: Snapshot, names: bool = False) -> Filter:
-    """Validate the filter parameters against the catalogue and the bodies.
+    """Validate the filter parameters (:data:`ozgmap.filters.FILTER_DEFINITION`).
 
     With *names* (pages), ``leistung`` and ``themenfeld`` may be names, resolved by
     ``ozgmap.lookup`` (:class:`Unresolved` if that fails); the API takes ids only.
     """
     if names:
-        args = {**args, **{k: by_name(k, resolver, snap, args[k]) for k, resolver in
-                           (("leistung", resolve_leistung), ("themenfeld", resolve_themenfeld))
+        args = {**args, **{k: by_name(k, resolver, snap, args[k]) for k, resolver in NAMED
                            if args.get(k)}}
-    themenfeld = None
-    if args.get("themenfeld"):
-        v = args["themenfeld"]
-        if not re.fullmatch(r"[0-9]{1,3}", v) or int(v) not in snap.themenfeld_names:
-            raise BadParameter("themenfeld", f"Unbekanntes Themenfeld '{v[:40]}'. Erwartet "
-                               "wird die Nummer eines der 14 Themenfelder (1–14).")
-        themenfeld = int(v)
-    leistung = args.get("leistung") or None
-    if leistung is not None:
-        if not re.fullmatch(r"[0-9]{1,8}", leistung):
-            raise BadParameter("leistung", "Leistung muss eine OZG-ID sein (Ziffern, z. B. "
-                               "10110).")
-        if leistung not in snap.leistungen:
-            raise BadParameter("leistung", f"Unbekannte OZG-Leistung '{leistung}'.")
-    kreis = args.get("kreis") or None
-    if kreis is not None:
-        if not re.fullmatch(r"[0-9]{5}", kreis):
-            raise BadParameter("kreis", "Kreis muss ein 5-stelliger Kreisschlüssel sein "
-                               "(z. B. 05570).")
-        if snap.gebiete.get(kreis, {}).get("ebene") != "kreis":
-            raise BadParameter("kreis", f"Unbekannter Kreis '{kreis}'.")
-    status = args.get("status") or "umgesetzt"
-    if status not in STATUS_ORDER:
-        raise BadParameter("status", f"Unbekannter Status '{status[:40]}'. Erlaubt: "
-                           + ", ".join(STATUS_ORDER))
-    ansicht = args.get("ansicht") or "einwohner"
-    if ansicht not in VIEWS:
-        raise BadParameter("ansicht", "Ansicht muss 'einwohner' oder 'eigene' sein.")
-    nur_echt = args.get("nur_echt", "").lower()
-    if nur_echt not in TRUE | FALSE:
-        raise BadParameter("nur_echt", "nur_echt muss 1 oder 0 sein.")
-    return Filter(themenfeld=themenfeld, leistung=leistung, kreis=kreis, status=status,
-                  ansicht=ansicht, nur_echt=nur_echt in TRUE)
-
-
-def filter_query(f: Filter, **override) -> dict[str, str]:
-    """The non-default parameters of *f* (for permalinks and links between views)."""
-    out = {"themenfeld": f.themenfeld, "leistung": f.leistung, "kreis": f.kreis,
-           "status": None if f.status == "umgesetzt" else f.status,
-           "ansicht": None if f.ansicht == "einwohner" else f.ansicht,
-           "nur_echt": "1" if f.nur_echt else None}
-    out.update(override)
-    return {k: str(v) for k, v in out.items() if v not in (None, "")}
+    return filters.parse_filter(args, snap)
 
 
 def parse_ags(value: str, snap: Snapshot) -> str:
@@ -148,7 +105,7 @@ def read_filter(strict: bool, extra: tuple[str, ...] = (),
         args.pop(name, None)
     f = parse_filter(args, snap, names=not strict)
     if not strict:
-        args.update({k: str(getattr(f, k)) for k in ("leistung", "themenfeld") if args.get(k)})
+        args.update({k: str(getattr(f, k)) for k, _ in NAMED if args.get(k)})
     return snap, f, args
 
 
