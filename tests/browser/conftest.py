@@ -17,12 +17,8 @@ import http.server
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -30,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from harness import CHROMIUM, ServerFailed, ServerProcess, free_port, launch_chromium
 
 try:
     from playwright.sync_api import sync_playwright
@@ -38,18 +35,8 @@ except ImportError:  # reported by the fixture that needs it
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 INSTALL_HINT = "run `sh scripts/install_test_deps.sh` (part of `make test`)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -146,32 +133,16 @@ def live_server(template_db, tmp_path_factory, host) -> LiveServer:
            "OZGMAP_TILES": "", "OZGMAP_TILES_ATTRIBUTION": "",
            "OZGMAP_FRAME_ANCESTORS": host.origin}
     log = tmp / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(_ozgmap_command() + ["serve", "--host", "127.0.0.1",
-                                                     "--port", str(port), "--workers", "2"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
     server = LiveServer(f"http://127.0.0.1:{port}", db, log, host.origin)
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"ozgmap serve ended with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if server.get("/api/themenfelder")[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"ozgmap serve did not answer within 60 s:\n{log.read_text()}")
-        time.sleep(0.2)
-    server.get("/")  # warm one worker's map skeleton before the clock-sensitive tests
-    yield server
-    proc.send_signal(signal.SIGTERM)
+    proc = ServerProcess("ozgmap serve", _ozgmap_command() + [
+        "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env, log, tmp)
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        proc.start(lambda: server.get("/api/themenfelder")[0] == 200, timeout=60)
+    except ServerFailed as exc:
+        pytest.fail(str(exc))
+    with proc:
+        server.get("/")  # warm one worker's map skeleton before the clock-sensitive tests
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +153,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: {INSTALL_HINT}")
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(pw)
         yield b
         b.close()
 
