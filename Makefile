@@ -3,16 +3,32 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+#: the exact versions every install uses (written by `make lock`)
+LOCK = constraints.txt
+#: pytest's options for `make test` (PYTEST_ARGS="-n 2" runs it on two processes)
+PYTEST_ARGS ?=
 
-.PHONY: run test check install init serve bench load
+.PHONY: run test check lock install init serve bench load
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+# Every install path goes through here: pip installs the package with its test extra, each
+# package at the version pinned in $(LOCK) (pip itself too).
+$(BIN)/.installed: setup.cfg pyproject.toml $(LOCK)
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c $(LOCK) --upgrade pip
+	$(BIN)/pip install -q -c $(LOCK) -e '.[test]'
 	touch $@
 
 install: $(BIN)/.installed
+
+## make lock: after changing the requirements in setup.cfg, install what they add (newest
+## versions that fit) into the venv and write the venv's exact versions to constraints.txt
+lock:
+	[ -x $(BIN)/pip ] || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	{ echo "# Exact versions of every install (make install/run/test, CI): written by 'make lock'"; \
+	  echo "# from the venv; do not edit by hand. Python $$($(BIN)/python -c 'import platform; print(platform.python_version())')."; \
+	  $(BIN)/pip freeze --all --exclude-editable | grep -v -i '^ozgmap[= ]'; } > $(LOCK)
+	touch $(BIN)/.installed
 
 init: install
 	$(BIN)/ozgmap init
@@ -21,15 +37,21 @@ init: install
 run: init
 	$(BIN)/ozgmap serve --host $(HOST) --port $(PORT)
 
-## make test: install (with Chromium from Debian for the browser tests), run the whole suite
+## make test: install (with Chromium from Debian for the browser tests), run the whole suite,
+## then check that the benchmark still runs (scripts/bench.py --quick: errors fail, figures not)
 test: install
 	sh scripts/install_test_deps.sh
-	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	$(BIN)/python scripts/bench.py --quick
 
-## make check: the linter (ruff, pinned in setup.cfg) and the fast unit tests, in seconds
+## make check: the linter (ruff, pinned) and the fast unit tests, in seconds
 check: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
+## make bench: the full benchmark (NRW and Germany; minutes), figures as in the README
+bench: install
+	$(BIN)/python scripts/bench.py
 
 ## make load: a bounded burst (500 requests, 50 concurrent) against `ozgmap serve` on loopback
 load: init
