@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .coverage import Snapshot
+from .snapshot import Snapshot
 
 #: How many candidates an ambiguous name carries at most (a choice list, not a catalogue).
 MAX_CANDIDATES = 50

@@ -7,17 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .coverage import (
-    LEVELS,
-    PROVIDER_LABEL,
-    Coverage,
-    Filter,
-    Offers,
-    Snapshot,
-    anteil,
-    nearest_provider,
-    record_item,
-)
+from .coverage import (LEVELS, PROVIDER_LABEL, Coverage, Offers, anteil, nearest_provider,
+                       record_item)
+from .filters import Filter
+from .snapshot import Snapshot
 
 #: Fields of a record that a variant repeats (the OZG-Leistung's own are on the entry).
 VARIANT_FIELDS = ("leika_key", "url", "status", "quelle", "seit", "reifegrad",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from ozgmap.coverage import STATUS_ORDER
+from ozgmap.filters import STATUS_ORDER
 
 WARENDORF, TELGTE = "05570", "05570044"
 LEVELS = ["gemeinde", "kreis", "land", "bund"]
