@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import folium
 import pandas as pd
+import shapely
+import shapely.geometry
 
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
 LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
@@ -151,23 +153,77 @@ def naive_choropleth(geojson: dict, figures: dict[str, float | None]) -> str:
     return m.get_root().render()
 
 
-HIGHLIGHT = "#2c7fb8"
 OWN_OUTLINE = "#d7301f"
+NO_SOLUTION = "#f2f2f2"
+# A body with a solution is filled in the class colour of its best status: the later the
+# status, the darker (the map's own scale, so "umgesetzt" is its darkest class).
+STATUS_COLOURS = {"offen": CLASS_COLOURS[1], "in Planung": CLASS_COLOURS[2],
+                  "in Bearbeitung": CLASS_COLOURS[3], "umgesetzt": CLASS_COLOURS[4]}
+_OUTLINES: dict[tuple, dict] = {}
 
 
-def neighbour_map(features: list[dict], origin: str, with_solution: set[str],
-                  bounds: list[list[float]], tiles: str = "", tiles_attribution: str = ""
-                  ) -> MapParts:
-    """A small map around *origin*: its outline in red, bodies with a solution highlighted.
+def _line(geometry) -> dict:
+    return shapely.geometry.mapping(shapely.set_precision(
+        geometry.simplify(0.002).boundary, 1e-4))
+
+
+def status_legend_css() -> str:
+    """The neighbour map legend's swatches, one rule per status (``.sw.st0`` = "offen")."""
+    return "".join(f".nb-legend .sw.st{i}{{background:{STATUS_COLOURS[s]}}}"
+                   for i, s in enumerate(STATUS_COLOURS))
+
+
+def area_outlines(kreise, key: str) -> dict:
+    """The Land outline(s) and every Kreis outline as simplified GeoJSON geometries (about
+    200 m: orientation lines, not borders to measure), built once per boundary version.
+
+    *kreise* is a GeoDataFrame in EPSG:4326 with ``ags``."""
+    if key not in _OUTLINES:
+        laender = kreise.dissolve(by=kreise.ags.str[:2]).geometry
+        _OUTLINES[key] = {
+            "land": [_line(g) for g in laender],
+            "kreise": {a: _line(g) for a, g in zip(kreise.ags, kreise.geometry)}}
+    return _OUTLINES[key]
+
+
+def simplified(features: dict[str, dict], key: str, tolerance: float = 0.0008
+               ) -> dict[str, dict]:
+    """*features* (AGS -> GeoJSON feature) simplified to about 80 m and rounded to 4 decimals,
+    once per *key*: enough for a small map, a fifth of the bytes of the shipped detail."""
+    if key not in _OUTLINES:
+        _OUTLINES[key] = {
+            a: {"type": "Feature", "properties": ft["properties"],
+                "geometry": shapely.geometry.mapping(shapely.set_precision(
+                    shapely.geometry.shape(ft["geometry"]).simplify(tolerance), 1e-4))}
+            for a, ft in features.items()}
+    return _OUTLINES[key]
+
+
+def label_point(geometry: dict) -> list[float]:
+    """[lat, lon] of a point inside a GeoJSON geometry, where its name is written."""
+    p = shapely.geometry.shape(geometry).representative_point()
+    return [round(p.y, 5), round(p.x, 5)]
+
+
+def neighbour_map(features: list[dict], origin: str, status_of: dict[str, str],
+                  bounds: list[list[float]], outlines: list[tuple[str, dict]],
+                  labels: list[tuple[str, list[float], str]], tiles: str = "",
+                  tiles_attribution: str = "") -> MapParts:
+    """A small map around *origin*: its outline in red, the bodies with a solution in the
+    class colour of their best status (*status_of*: AGS -> status), orientation outlines
+    (*outlines*: ("land"|"kreis"|"ownkreis"|"own", geometry), "own" being a Kreis asked
+    about) and names written on the map (*labels*: (kind, [lat, lon], name), kind "own",
+    "hit" or "plain").
 
     *features* are GeoJSON features (Gemeinden near the origin) with ``ags`` and ``name``;
-    names are HTML-escaped here because folium's tooltip inserts them as HTML.
+    names are HTML-escaped here because Leaflet inserts tooltips and labels as HTML.
     """
     m = base_map(bounds, tiles, tiles_attribution, map_id="nachbarn")
     safe = [{"type": "Feature", "geometry": ft["geometry"],
              "properties": {"ags": ft["properties"]["ags"],
                             "name": html.escape(ft["properties"]["name"]),
-                            "hat": "Lösung vorhanden" if ft["properties"]["ags"] in with_solution
+                            "hat": f"Lösung: {status_of[ft['properties']['ags']]}"
+                            if ft["properties"]["ags"] in status_of
                             else ("eigene Gemeinde" if ft["properties"]["ags"] == origin
                                   else "keine Lösung erfasst")}}
             for ft in features]
@@ -175,14 +231,45 @@ def neighbour_map(features: list[dict], origin: str, with_solution: set[str],
     def style(ft):
         a = ft["properties"]["ags"]
         if a == origin:
-            return {"fillColor": "#ffffff", "fillOpacity": 0.3, "color": OWN_OUTLINE,
+            return {"fillColor": "#ffffff", "fillOpacity": 0.2, "color": OWN_OUTLINE,
                     "weight": 4}
-        if a in with_solution:
-            return {"fillColor": HIGHLIGHT, "fillOpacity": 0.75, "color": "#ffffff",
-                    "weight": 1}
-        return {"fillColor": "#eeeeee", "fillOpacity": 0.6, "color": "#999999", "weight": 0.7}
+        if a in status_of:
+            return {"fillColor": STATUS_COLOURS[status_of[a]], "fillOpacity": 0.85,
+                    "color": "#ffffff", "weight": 1}
+        return {"fillColor": NO_SOLUTION, "fillOpacity": 0.7, "color": "#aaaaaa",
+                "weight": 0.6}
     folium.GeoJson({"type": "FeatureCollection", "features": safe}, name="Gemeinden",
                    style_function=style,
                    tooltip=folium.GeoJsonTooltip(fields=["name", "hat"],
                                                  aliases=["", ""], labels=False)).add_to(m)
+    line = {"land": {"color": "#333333", "weight": 2.5, "fill": False},
+            "kreis": {"color": "#555555", "weight": 1.2, "dashArray": "4 3", "fill": False},
+            "ownkreis": {"color": "#222222", "weight": 2, "fill": False},
+            "own": {"color": OWN_OUTLINE, "weight": 4, "fill": False}}
+    for kind, geometry in outlines:
+        folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}},
+                       style_function=lambda _ft, st=line[kind]: st, interactive=False,
+                       control=False).add_to(m)
+    for kind, point, name in labels:
+        folium.Marker(point, icon=folium.DivIcon(
+            html=f'<span class="nb-label nb-label-{kind}">{html.escape(name)}</span>',
+            class_name="nb-label-icon", icon_size=(0, 0)),
+            interactive=False, keyboard=False).add_to(m)
     return render_parts(m)
+
+
+def nachbarn_map(b, sel: dict, tiles: str = "", tiles_attribution: str = "") -> MapParts:
+    """The neighbour map of a selection (``nachbarn.map_selection``) over the boundaries *b*:
+    the Gemeinden simplified, the Land and Kreis outlines, the names at points inside."""
+    gem = simplified(b.features("gemeinden"), f"gemeinden-{b.version}")
+    kr = simplified(b.features("kreise"), f"kreise-{b.version}")
+    lines = area_outlines(b.kreise, f"outlines-{b.version}")
+    outlines = [("land", g) for g in lines["land"]] + [
+        ("own" if k == sel["own"] else "ownkreis" if k == sel["own_kreis"] else "kreis",
+         lines["kreise"][k]) for k in sel["kreise"] if k in lines["kreise"]]
+    labels = [(kind, label_point((gem.get(a) or kr[a])["geometry"]), name)
+              for kind, a, name in sel["labels"] if a in gem or a in kr]
+    minx, miny, maxx, maxy = b.gemeinden[b.gemeinden.ags.isin(sel["focus"])].total_bounds
+    return neighbour_map([gem[a] for a in sel["gemeinden"] if a in gem], sel["origin"],
+                         sel["status_of"], [[miny, minx], [maxy, maxx]], outlines, labels,
+                         tiles, tiles_attribution)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 
 from ozgmap.boundaries import Boundaries
@@ -44,7 +45,8 @@ def test_nachbarn_lists_providers_nearest_first(ro_client, ro_store, b):
     data = ro_client.get(f"/api/nachbarn?ags={TELGTE}&leistung={o}").get_json()
     hits = data["treffer"]
     expected = {a for a in (g["ags"] for g in ro_store.gebiete() if g["ebene"] in
-                            ("gemeinde", "kreis")) if a != TELGTE and o in _offers(ro_store, a)}
+                            ("gemeinde", "kreis")) if a not in (TELGTE, WARENDORF)
+                and o in _offers(ro_store, a)}  # its own Kreis offers to Telgte's residents
     assert len(hits) == min(50, len(expected)) and {h["ags"] for h in hits} <= expected
     rings = b.rings(TELGTE, max_ring=2)
     for h in hits:
@@ -75,20 +77,87 @@ def test_nachbarn_csv_has_the_same_rows(ro_client, ro_store):
     assert [r["ags"] for r in rows] == [h["ags"] for h in js["treffer"] for _ in h["angebote"]]
 
 
-def test_gap_list_counts_neighbours_that_offer_what_we_lack(ro_client, ro_store, b):
+def _residents_have(store, ags: str = TELGTE) -> dict[str, set[str]]:
+    """OZG-ID -> the bodies offering it to the residents of a Gemeinde (itself, Kreis, Land,
+    Bund), straight from the store."""
+    catalogue = {r["ozg_id"] for r in store.leistungen()}
+    out: dict[str, set[str]] = {}
+    for p in (ags, ags[:5], ags[:2], "00"):
+        for o in _offers(store, p) & catalogue:
+            out.setdefault(o, set()).add(p)
+    return out
+
+
+def _neighbour_offers(store, b, min_n: int = 2) -> dict[str, list[str]]:
+    catalogue = {r["ozg_id"] for r in store.leistungen()}
+    found: dict[str, list[str]] = {}
+    for n in sorted(b.adjacency[TELGTE]):
+        for o in _offers(store, n) & catalogue:
+            found.setdefault(o, []).append(n)
+    return {o: ns for o, ns in found.items() if len(ns) >= min_n}
+
+
+def test_gap_list_leaves_out_what_telgtes_residents_already_have(ro_client, ro_store, b):
     data = ro_client.get(f"/api/luecken?ags={TELGTE}&min=2").get_json()
-    own = _offers(ro_store, TELGTE)
-    neighbours = sorted(b.adjacency[TELGTE])
-    expected = {}
-    for n in neighbours:
-        for o in _offers(ro_store, n) - own:
-            expected.setdefault(o, []).append(n)
-    expected = {o: ns for o, ns in expected.items() if len(ns) >= 2}
+    have = _residents_have(ro_store)
+    offered = _neighbour_offers(ro_store, b)
     got = {i["ozg_id"]: [n["ags"] for n in i["nachbarn"]] for i in data["luecken"]}
-    assert got == expected
-    counts = [i["anzahl_nachbarn"] for i in data["luecken"]]
-    assert counts == sorted(counts, reverse=True)
-    assert {n["ags"] for n in data["nachbarn"]} == set(neighbours)
+    assert got == {o: ns for o, ns in offered.items() if o not in have}
+    assert not set(got) & set(have)             # nothing Gemeinde, Kreis, Land or Bund offer
+    left_out = set(offered) & set(have)
+    assert data["ausgelassen"] == len(left_out) > 0
+    # the two the issue names: Arbeitslosengeld II from the Kreis, WSP.NRW from the Land
+    assert {"10082", "10294"} <= left_out
+    assert sum(data["ausgelassen_nach"].values()) == len(left_out)
+    assert data["ausgelassen_nach"]["Land Nordrhein-Westfalen"] == sum(
+        1 for o in left_out if TELGTE not in have[o] and WARENDORF not in have[o])
+    assert data["ausgelassen_satz"].startswith(f"{len(left_out)} Leistungen ausgelassen, die "
+                                               "die Einwohner schon haben (")
+    assert all(i["abgedeckt_durch"] == [] for i in data["luecken"])
+    assert {n["ags"] for n in data["nachbarn"]} == set(b.adjacency[TELGTE])
+
+
+def test_gap_list_with_alle_marks_who_covers_each(ro_client, ro_store, b):
+    data = ro_client.get(f"/api/luecken?ags={TELGTE}&min=2&alle=1").get_json()
+    have = _residents_have(ro_store)
+    offered = _neighbour_offers(ro_store, b)
+    assert {i["ozg_id"] for i in data["luecken"]} == set(offered)
+    assert data["ausgelassen"] == 0 and data["alle"] is True
+    for i in data["luecken"]:
+        assert {p["ags"] for p in i["abgedeckt_durch"]} == have.get(i["ozg_id"], set()), i
+        assert i["kreis_bietet_an"] == (WARENDORF in have.get(i["ozg_id"], set()))
+    by_id = {i["ozg_id"]: i for i in data["luecken"]}
+    assert [p["bezeichnung"] for p in by_id["10082"]["abgedeckt_durch"]] == ["Kreis Warendorf"]
+    assert "Land Nordrhein-Westfalen" in [p["bezeichnung"]
+                                          for p in by_id["10294"]["abgedeckt_durch"]]
+    # the CSV twin: same rows, the coverage in its own column
+    resp = ro_client.get(f"/api/luecken?ags={TELGTE}&min=2&alle=1&format=csv")
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["ozg_id"] for r in rows] == [i["ozg_id"] for i in data["luecken"]]
+    assert {r["ozg_id"]: r["abgedeckt_durch"] for r in rows}["10082"] == "Kreis Warendorf"
+    assert all(r["abgedeckt_durch"] == "" for r in rows if r["ozg_id"] not in have)
+    default = ro_client.get(f"/api/luecken?ags={TELGTE}&min=2&format=csv")
+    ids = [r["ozg_id"] for r in csv.DictReader(
+        io.StringIO(default.get_data(as_text=True).lstrip("\ufeff")))]
+    assert ids and not set(ids) & set(have)
+
+
+def test_gap_list_ranks_by_neighbours_then_themenfeld_then_name(ro_client):
+    items = ro_client.get(f"/api/luecken?ags={TELGTE}&min=1&alle=1").get_json()["luecken"]
+    keys = [(-i["anzahl_nachbarn"], i["themenfeld_id"], i["leistung"].casefold())
+            for i in items]
+    assert keys == sorted(keys)
+    assert len({k[0] for k in keys}) > 1 and len({k[1] for k in keys}) > 1
+
+
+def test_gap_page_says_what_it_left_out_and_alle_lists_them_marked(ro_client, ro_store):
+    html = ro_client.get(f"/nachbarn?ags={TELGTE}").get_data(as_text=True)
+    n = ro_client.get(f"/api/luecken?ags={TELGTE}").get_json()["ausgelassen"]
+    assert f"{n} Leistungen ausgelassen, die die Einwohner schon haben" in html
+    assert 'name="alle" value="1"' in html and "Haben die Einwohner schon" not in html
+    html = ro_client.get(f"/nachbarn?ags={TELGTE}&alle=1&min=2").get_data(as_text=True)
+    assert "Haben die Einwohner schon: Kreis Warendorf" in html
+    assert "ausgelassen" not in html
 
 
 def test_gap_list_grows_when_min_falls(ro_client):
@@ -106,11 +175,12 @@ def test_an_offer_by_telgte_closes_the_gap(client, store):
     assert gap not in {i["ozg_id"] for i in after}
 
 
-def test_nachbarn_page_shows_map_list_and_gap_list(ro_client, ro_store):
+def test_nachbarn_page_shows_answer_map_list_and_gap_list(ro_client, ro_store):
     o = _common_leistung(ro_store)
     html = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung={o}").get_data(as_text=True)
-    assert "Stellen mit Lösung in der Nähe von Telgte" in html
-    assert "direkter Nachbar" in html and "Was bieten unsere Nachbarn" in html
+    api = ro_client.get(f"/api/nachbarn?ags={TELGTE}&leistung={o}").get_json()
+    assert html.index(api["antwort"]["satz"].split(":")[0]) < html.index('id="weitere"')
+    assert "Weitere Stellen" in html and "Was bieten unsere Nachbarn" in html
     assert 'class="folium-map"' in html and "Münster" in html
     assert ro_client.get("/nachbarn").status_code == 200
 
@@ -142,6 +212,165 @@ def test_luecken_errors(ro_client, query, param):
 
 
 def test_page_errors_are_german_html(ro_client):
+    resp = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung=10092&seite=zwei")
+    assert resp.status_code == 400 and "Seitenzahl" in resp.get_data(as_text=True)
+    resp = ro_client.get(f"/api/luecken?ags={TELGTE}&alle=vielleicht")
+    assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "alle"
     resp = ro_client.get("/nachbarn?ags=abc")
     assert resp.status_code == 400 and "text/html" in resp.content_type
     assert "AGS muss" in resp.get_data(as_text=True)
+
+
+# --- the one-line answer ---------------------------------------------------------------------
+
+def _answer(client, query: str) -> dict:
+    resp = client.get(f"/api/nachbarn?ags={TELGTE}&{query}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()["antwort"]
+
+
+def test_answer_when_no_direct_neighbour_has_it(ro_client, ro_store, b):
+    wohngeld = "10092"
+    assert not any(wohngeld in _offers(ro_store, n) for n in b.adjacency[TELGTE])
+    a = _answer(ro_client, f"leistung={wohngeld}")
+    assert a["satz"] == ("Keiner der 5 direkten Nachbarn bietet Wohngeld online an. "
+                         "Nächste Stelle: Saerbeck (2. Ring, 24 km).")
+    assert a["direkt_mit_loesung"] == 0 and a["naechste"]["name"] == "Saerbeck"
+    assert a["eigene"] == [] and a["eigene_satz"] is None
+    html = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung={wohngeld}").get_data(as_text=True)
+    assert html.index(a["satz"]) < html.index('class="nb-map"')
+    assert 'id="direkt"' not in html            # no cards: nobody to show
+
+
+def test_answer_when_some_direct_neighbours_have_it(ro_client, ro_store, b):
+    have = _residents_have(ro_store)
+    ring1 = sorted(b.adjacency[TELGTE])
+    counts = _neighbour_offers(ro_store, b, min_n=1)
+    o = min(o for o, ns in counts.items() if 1 < len(ns) <= 3 and o not in have)
+    names = {g["ags"]: g["name"] for g in ro_store.gebiete()}
+    km = b.distances_km(TELGTE, counts[o])
+    order = sorted(counts[o], key=lambda a: (round(km[a], 1), names[a]))
+    lst = {r["ozg_id"]: r["name"] for r in ro_store.leistungen()}[o]
+    a = _answer(ro_client, f"leistung={o}")
+    assert a["satz"] == (f"{len(order)} von {len(ring1)} direkten Nachbarn bieten {lst} "
+                         f"online an: {', '.join(names[x] for x in order)}.")
+    html = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung={o}").get_data(as_text=True)
+    cards = html[html.index('class="nb-cards"'):html.index('class="nb-map"')]
+    for x in order:                              # one card each, with the record's source
+        assert f'id="karte-{x}"' in cards
+    assert cards.count('class="nb-card"') == len(order) and "Quelle: " in cards
+    assert "Ohne Lösung: " in cards
+
+
+def test_answer_when_the_own_body_has_it(ro_client, ro_store):
+    have = _residents_have(ro_store)
+    names = {r["ozg_id"]: r["name"] for r in ro_store.leistungen()}
+    own = min(o for o, by in have.items() if TELGTE in by)
+    a = _answer(ro_client, f"leistung={own}")
+    assert a["eigene_satz"] == f"Telgte bietet {names[own]} bereits selbst an."
+    assert a["eigene"][0]["durch"][0]["ags"] == TELGTE
+    url = next(r["url"] for r in ro_store.records(ags=TELGTE) if r["ozg_id"] == own)
+    html = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung={own}").get_data(as_text=True)
+    top = html[html.index('id="eigene"'):html.index('class="nb-search"')]
+    assert a["eigene_satz"] in top and f'href="{url}"' in top
+    assert html.index('id="eigene"') < html.index('id="luecken"')
+    by_kreis = min(o for o, by in have.items() if by == {WARENDORF})
+    a = _answer(ro_client, f"leistung={by_kreis}")
+    assert a["eigene_satz"] == (f"Die Einwohner von Telgte haben {names[by_kreis]} bereits: "
+                                "angeboten von Kreis Warendorf.")
+
+
+def test_answer_for_a_themenfeld_counts_neighbours_with_any_of_it(ro_client, ro_store, b):
+    tf = {r["ozg_id"] for r in ro_store.leistungen() if r["themenfeld_id"] == 6}
+    with_it = [n for n in b.adjacency[TELGTE] if _offers(ro_store, n) & tf]
+    a = _answer(ro_client, "themenfeld=6")
+    assert a["direkt_mit_loesung"] == len(with_it) and a["direkte_nachbarn"] == 5
+    assert a["satz"].startswith(f"{len(with_it)} von 5 direkten Nachbarn bieten Leistungen "
+                                "im Themenfeld „Familie & Kind“ online an")
+
+
+def test_leistung_by_name_on_the_page(ro_client):
+    resp = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung=Wohngeld")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Keiner der 5 direkten Nachbarn bietet Wohngeld online an." in html
+    assert 'value="Wohngeld"' in html                       # the field shows the name
+    assert "/api/nachbarn?ags=05570044&amp;leistung=10092" in html  # links carry the id
+    resp = ro_client.get(f"/nachbarn?ags={TELGTE}&themenfeld=Familie%20%26%20Kind")
+    assert resp.status_code == 200 and "„Familie &amp; Kind“" in resp.get_data(as_text=True)
+
+
+# --- paging and the export --------------------------------------------------------------------
+
+def test_lists_are_paged_with_links_that_need_no_script(ro_client):
+    q = f"ags={TELGTE}&themenfeld=6"
+    api = ro_client.get(f"/api/nachbarn?{q}").get_json()
+    assert api["anzahl"] >= 50
+    first = ro_client.get(f"/nachbarn?{q}").get_data(as_text=True)
+    cards = first.count('class="nb-card"')
+    rows = first[first.index('class="nb-list"'):].split("</ol>")[0].count("<li>")
+    assert cards + rows == 10
+    assert f'href="/nachbarn?ags={TELGTE}&amp;themenfeld=6&amp;seite=2#weitere"' in first
+    second = ro_client.get(f"/nachbarn?{q}&seite=2").get_data(as_text=True)
+    assert 'start="' + str(rows + 1) + '"' in second
+    gaps = ro_client.get(f"/api/luecken?ags={TELGTE}&min=1").get_json()["luecken"]
+    assert len(gaps) > 10
+    page = ro_client.get(f"/nachbarn?ags={TELGTE}&min=1").get_data(as_text=True)
+    listed = page[page.index('class="nb-gaps"'):].split("</ol>")[0]
+    assert listed.count("<li") == 10 and gaps[0]["leistung"] in listed
+    page2 = ro_client.get(f"/nachbarn?ags={TELGTE}&min=1&lseite=2").get_data(as_text=True)
+    assert gaps[10]["leistung"] in page2.split('class="nb-gaps"')[1].split("</ol>")[0]
+
+
+def test_export_page_prints_both_lists_whole(ro_client):
+    q = f"ags={TELGTE}&leistung=10092"
+    html = ro_client.get(f"/nachbarn/export?{q}").get_data(as_text=True)
+    api = ro_client.get(f"/api/nachbarn?{q}").get_json()
+    gaps = ro_client.get(f"/api/luecken?ags={TELGTE}").get_json()
+    assert api["antwort"]["satz"] in html
+    assert html.count('<tr id="ags-') == api["anzahl"]
+    assert html.split('class="nb-gaps"')[1].split("</ol>")[0].count("<li") == \
+        len(gaps["luecken"])
+    assert "nachbarn.css" in html and "Beispieldaten" in html
+    css = ro_client.get("/static/nachbarn.css").get_data(as_text=True)
+    assert "@media print" in css
+
+
+def test_export_xlsx_holds_the_gap_list_and_the_offers(ro_client):
+    q = f"ags={TELGTE}&leistung=10092"
+    resp = ro_client.get(f"/nachbarn/export.xlsx?{q}")
+    assert resp.status_code == 200 and "nachnutzung-05570044.xlsx" in \
+        resp.headers["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(resp.data), read_only=True)
+    assert wb.sheetnames == ["Lückenliste", "Angebote der Nachbarn"]
+    gap_rows = list(wb["Lückenliste"].iter_rows(values_only=True))
+    gap_csv = list(csv.reader(io.StringIO(ro_client.get(
+        f"/api/luecken?ags={TELGTE}&format=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r[0] for r in gap_rows] == [r[0] for r in gap_csv]
+    offers = list(wb["Angebote der Nachbarn"].iter_rows(values_only=True))
+    api = ro_client.get(f"/api/nachbarn?{q}").get_json()
+    assert len(offers) - 1 == sum(len(t["angebote"]) for t in api["treffer"])
+    assert offers[1][1] == "Saerbeck" and offers[0][-1] == "stelle"
+
+
+def test_readme_documents_the_gap_lists_default_and_coverage_field(ro_client):
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `/api/luecken"))
+    assert "Default: what the residents already have is left out" in row
+    data = ro_client.get(f"/api/luecken?ags={TELGTE}&alle=1").get_json()
+    for key in ("ausgelassen", "ausgelassen_nach", "ausgelassen_satz", "alle=1"):
+        assert f"`{key}`" in row
+    for key in ("abgedeckt_durch", "kreis_bietet_an"):
+        assert f"`{key}`" in row and key in data["luecken"][0]
+    covered = next(i for i in data["luecken"] if i["abgedeckt_durch"])
+    for key in ("ebene", "ags", "name", "bezeichnung"):
+        assert f"`{key}`" in row and key in covered["abgedeckt_durch"][0]
+
+
+def test_map_outlines_the_body_asked_about_in_red(ro_client):
+    red = '{"color": "#d7301f", "fill": false, "weight": 4}'   # maps.OWN_OUTLINE, a line
+    kreis = ro_client.get(f"/nachbarn?ags={WARENDORF}&leistung=10092").get_data(as_text=True)
+    assert kreis.count(red) == 1 and r'nb-label-own\"\u003eWarendorf\u003c' in kreis
+    gemeinde = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung=10092").get_data(as_text=True)
+    assert red not in gemeinde and '"color": "#d7301f"' in gemeinde  # its own shape instead
+    assert r'nb-label-own\"\u003eTelgte\u003c' in gemeinde  # named on the map (folium JSON)

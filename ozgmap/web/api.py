@@ -159,39 +159,30 @@ def tabelle_json():
                         "gebiete": t["rows"]})
 
 
-NACHBARN_CSV = ["ags", "name", "ebene", "kreis", "ring", "entfernung_km", "ozg_id",
-                "leistung", "url", "status", "seit", "quelle"]
-
-
 @bp.get("/nachbarn")
 def nachbarn():
-    """Who near a Gemeinde or Kreis already offers a Leistung, Lage or Themenfeld online."""
+    """Who near a Gemeinde or Kreis already offers a Leistung, Lage or Themenfeld online,
+    with the one-line answer."""
     p = read_nachbarn(strict=True, extra=("format",))
     if not p["asked"]:
         raise BadParameter("leistung", "Bitte leistung, lage oder themenfeld angeben.")
     fmt = data_format(p["args"])
-    data = nachbarn_mod.lookup(p["snap"], services().boundaries, p["ags"], p["f"], p["lage"],
-                               p["asked"])
+    data = nachbarn_mod.report(p["snap"], services().boundaries, p["ags"], p["f"], p["lage"])
     if fmt == "csv":
-        return csv_response(NACHBARN_CSV, [
-            [t["ags"], t["name"], t["ebene"], t["kreis"], t["ring"], t["entfernung_km"],
-             o["ozg_id"], o["leistung"], o["url"], o["status"], o["seit"], o["quelle"]]
-            for t in data["treffer"] for o in t["angebote"]], f"nachbarn-{p['ags']}.csv")
+        return csv_response(nachbarn_mod.NACHBARN_CSV, nachbarn_mod.offer_rows(data),
+                            f"nachbarn-{p['ags']}.csv")
     return json_response(p["snap"], {**data, **meta(p["snap"], p["f"])})
 
 
 @bp.get("/luecken")
 def luecken():
-    """Leistungen at least ``min`` direct neighbours offer but the Gemeinde does not."""
+    """Leistungen at least ``min`` direct neighbours offer that the residents lack; with
+    ``alle=1`` also those they have through the body itself, Kreis, Land or Bund."""
     p = read_nachbarn(strict=True, extra=("format",))
     fmt = data_format(p["args"])
-    data = nachbarn_mod.gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"])
+    data = nachbarn_mod.gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"],
+                             p["alle"])
     if fmt == "csv":
-        return csv_response(
-            ["ozg_id", "leistung", "themenfeld", "anzahl_nachbarn", "von_nachbarn",
-             "nachbarn", "kreis_bietet_an"],
-            [[i["ozg_id"], i["leistung"], i["themenfeld"], i["anzahl_nachbarn"],
-              i["von_nachbarn"], "; ".join(n["name"] for n in i["nachbarn"]),
-              "ja" if i["kreis_bietet_an"] else "nein"] for i in data["luecken"]],
-            f"luecken-{p['ags']}.csv")
+        return csv_response(nachbarn_mod.LUECKEN_CSV, nachbarn_mod.gap_rows(data),
+                            f"luecken-{p['ags']}.csv")
     return json_response(p["snap"], {**data, **meta(p["snap"], p["f"])})

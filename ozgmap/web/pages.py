@@ -1,6 +1,8 @@
 """HTML pages: the map, its table twin, search, data notes. Thin: the data comes from coverage."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import exports, maps, overview
@@ -8,7 +10,7 @@ from .. import nachbarn as nachbarn_mod
 from ..app_services import services
 from ..coverage import PROVIDER_LABEL, table
 from ..importer import template_csv
-from ..filters import Filter, front_end_definition
+from ..filters import STATUS_ORDER, Filter, front_end_definition
 from ..snapshot import Snapshot
 from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
                      csv_text, json_response, layer_of, map_parts, meta, page_context)
@@ -222,34 +224,106 @@ def share_class(share: float | None) -> str:
     return "nodata" if i is None else f"c{i}"
 
 
-@bp.get("/nachbarn")
-def nachbarn():
-    """For coordinators: who near us already offers it, and what our neighbours have that we
-    lack (Nachnutzung, "Einer für Alle")."""
+NACHBARN_PAGE_PARAMS = ("seite", "lseite")
+
+
+def _page_number(args: dict, name: str) -> int:
+    v = args.get(name) or "1"
+    if not re.fullmatch(r"[0-9]{1,4}", v) or int(v) < 1:
+        raise BadParameter(name, f"{name} muss eine Seitenzahl ab 1 sein.")
+    return int(v)
+
+
+def _nachbarn_view(p: dict, paged: bool) -> dict:
+    """What /nachbarn and its export show: the answer, the direct neighbours' cards, the
+    other bodies (a page of them, or all), the gap list (a page, or all)."""
+    snap, b, f = p["snap"], services().boundaries, p["f"]
+    out: dict = {"p": p, "found": None, "rest": None, "direct": [], "without": [],
+                 "own": [], "api_args": {k: v for k, v in p["args"].items()
+                                         if k not in NACHBARN_PAGE_PARAMS}}
+    if p["asked"]:
+        found = nachbarn_mod.search(snap, b, p["ags"], f, p["lage"])
+        # cards for the first direct neighbours; the page of the list below fills up to ten
+        cards = found["direkt"][:nachbarn_mod.CARDS] if paged else found["direkt"]
+        others = found["direkt"][len(cards):] + found["weitere"]
+        rest = nachbarn_mod.page_of(others, _page_number(p["args"], "seite"),
+                                first=nachbarn_mod.PAGE_SIZE - len(cards)) \
+            if paged else nachbarn_mod.page_of(others, 1, max(1, len(others)))
+        rest["zeilen"] = nachbarn_mod.with_details(snap, rest["zeilen"])
+        with_it = {r["ags"] for r in found["direkt"]}
+        out.update(found=found, rest=rest, direct=nachbarn_mod.with_details(snap, cards),
+                   without=[snap.gebiete[a] for a in nachbarn_mod.direct_neighbours(snap, b,
+                                                                                p["ags"])
+                            if a not in with_it],
+                   own=nachbarn_mod.own_offers(snap, p["ags"], f, [
+                       e["ozg_id"] for e in found["antwort"]["eigene"]][:3]))
+    gap = nachbarn_mod.gaps(snap, b, p["ags"], p["min"], f, p["alle"])
+    out["gap"] = gap
+    out["gap_page"] = nachbarn_mod.page_of(gap["luecken"], _page_number(p["args"], "lseite")) \
+        if paged else nachbarn_mod.page_of(gap["luecken"], 1, max(1, len(gap["luecken"])))
+    return out
+
+
+def _nachbarn_url(p: dict, endpoint: str = "pages.nachbarn", **override) -> str:
+    """A link to *endpoint* with the page's parameters, *override* applied (None drops)."""
+    args = {**p["args"], **override}
+    return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+@bp.get("/nachbarn", endpoint="nachbarn")
+def nachbarn_page():
+    """For coordinators: who near us already offers it, and what our neighbours have that
+    our residents lack (Nachnutzung, "Einer für Alle")."""
     snap = services().coverage.snapshot()
     if not request.args.get("ags"):
-        return render_template("nachbarn.html", data=None, gap=None, mapparts=None, p=None,
-                               **page_context(snap, Filter()))
-    p = read_nachbarn(strict=False)
-    f = p["f"]
-    b = services().boundaries
-    data = nachbarn_mod.lookup(snap, b, p["ags"], f, p["lage"], p["asked"])
-    gap = nachbarn_mod.gaps(snap, b, p["ags"], p["min"], f)
-    nmap = _neighbour_map(snap, p["ags"], data["treffer"]) if data["treffer"] or \
-        not p["asked"] else _neighbour_map(snap, p["ags"], [])
-    return render_template("nachbarn.html", data=data, gap=gap, p=p,
-                           mapparts=nmap,
+        return render_template("nachbarn_mod.html", p=None, **page_context(snap, Filter()))
+    p = read_nachbarn(strict=False, extra=NACHBARN_PAGE_PARAMS)
+    view = _nachbarn_view(p, paged=True)
+    shown = view["direct"] + (view["rest"]["zeilen"] if view["rest"] else [])
+    return render_template("nachbarn_mod.html", **view, url=lambda **o: _nachbarn_url(p, **o),
+                           mapparts=_neighbour_map(snap, p["ags"], view["found"], shown),
                            lagen=sorted(snap.lagen.values(), key=lambda r: r["name"]),
-                           **page_context(snap, f))
+                           legend_status=STATUS_ORDER[STATUS_ORDER.index(p["f"].status):],
+                           status_css=maps.status_legend_css(),
+                           **page_context(snap, p["f"]))
 
 
-def _neighbour_map(snap: Snapshot, ags: str, treffer: list[dict]) -> maps.MapParts:
-    """Map around the origin: rings 1–2 and every Gemeinde with a solution in the list."""
-    features, solution, bounds = nachbarn_mod.map_selection(snap, services().boundaries, ags,
-                                                        treffer)
+@bp.get("/nachbarn/export", endpoint="nachbarn_export")
+def nachbarn_export():
+    """One page for the coordinators' meeting: the answer, every neighbour's offer and the
+    whole gap list, for print; ``.xlsx`` below gives the same lists as a workbook."""
+    snap = services().coverage.snapshot()
+    p = read_nachbarn(strict=False, extra=NACHBARN_PAGE_PARAMS)
+    view = _nachbarn_view(p, paged=False)
+    return render_template("nachbarn_export.html", **view,
+                           url=lambda endpoint, **o: _nachbarn_url(p, endpoint, **o),
+                           **page_context(snap, p["f"]))
+
+
+@bp.get("/nachbarn/export.xlsx", endpoint="nachbarn_export_xlsx")
+def nachbarn_export_xlsx():
+    """The export's two lists (gap list, the neighbours' offers) as one workbook."""
+    p = read_nachbarn(strict=False, extra=NACHBARN_PAGE_PARAMS)
+    gap = nachbarn_mod.gaps(p["snap"], services().boundaries, p["ags"], p["min"], p["f"],
+                        p["alle"])
+    sheets = [("Lückenliste", nachbarn_mod.LUECKEN_CSV, nachbarn_mod.gap_rows(gap))]
+    if p["asked"]:
+        data = nachbarn_mod.report(p["snap"], services().boundaries, p["ags"], p["f"],
+                                   p["lage"], limit=None)
+        sheets.append(("Angebote der Nachbarn", nachbarn_mod.NACHBARN_CSV,
+                       nachbarn_mod.offer_rows(data)))
+    xlsx = exports.FILES["umsetzungen.xlsx"][0]
+    return attachment(Response(exports.xlsx_bytes(sheets), mimetype=xlsx),
+                      f"nachnutzung-{p['ags']}.xlsx")
+
+
+def _neighbour_map(snap: Snapshot, ags: str, found: dict | None,
+                   shown: list[dict]) -> maps.MapParts:
+    """Map around the origin (see ``nachbarn_mod.map_selection``), drawn by ``maps``."""
+    b = services().boundaries
+    sel = nachbarn_mod.map_selection(snap, b, ags, found["treffer"] if found else [], shown)
     conf = current_app.config
-    return maps.neighbour_map(features, ags if len(ags) == 8 else "", solution, bounds,
-                              conf["OZGMAP_TILES"], conf["OZGMAP_TILES_ATTRIBUTION"])
+    return maps.nachbarn_map(b, sel, conf["OZGMAP_TILES"], conf["OZGMAP_TILES_ATTRIBUTION"])
 
 
 @bp.get("/embed")
@@ -274,6 +348,12 @@ def barrierefreiheit():
     """Accessibility statement (BGG NRW / BITV NRW) with the feedback contact."""
     return render_template("barrierefreiheit.html", credits=credits(),
                            contact=current_app.config["OZGMAP_CONTACT"])
+
+
+@bp.app_template_filter("ring")
+def ring_filter(row: dict, short: bool = False) -> str:
+    """Where a listed body lies, in words (``nachbarn_mod.ring_label``)."""
+    return nachbarn_mod.ring_label(row, short)
 
 
 @bp.app_template_test("weblink")

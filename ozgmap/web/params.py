@@ -109,7 +109,7 @@ def read_filter(strict: bool, extra: tuple[str, ...] = (),
     return snap, f, args
 
 
-NACHBARN_PARAMS = ("ags", "lage", "min")
+NACHBARN_PARAMS = ("ags", "lage", "min", "alle")
 
 
 def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
@@ -137,7 +137,11 @@ def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
         if not re.fullmatch(r"[0-9]{1,2}", args["min"]) or not 1 <= int(args["min"]) <= 50:
             raise BadParameter("min", "min muss eine Zahl von 1 bis 50 sein.")
         min_n = int(args["min"])
+    alle = args.get("alle", "").lower()
+    if alle not in TRUE | FALSE:
+        raise BadParameter("alle", "alle muss 1 oder 0 sein.")
     return {"snap": snap, "f": f, "args": args, "ags": ags, "lage": lage, "min": min_n,
+            "alle": alle in TRUE,
             "asked": bool(f.leistung or lage or f.themenfeld)}
 
 

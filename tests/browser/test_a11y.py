@@ -18,7 +18,9 @@ NACHBARN = f"/nachbarn?ags={TELGTE}&leistung={ABFALL}"
 
 # /tabelle with a Kreis filter: the same template as all 396 rows, which take axe 30 s
 PAGES = ["/", f"/?kreis=05570&gebiet={TELGTE}", "/tabelle?kreis=05570&sort=anteil",
-         "/nachbarn", NACHBARN, "/embed", "/einbetten", "/barrierefreiheit", "/daten",
+         "/nachbarn", NACHBARN, f"/nachbarn?ags={TELGTE}&themenfeld=6&alle=1",
+         f"/nachbarn/export?ags={TELGTE}&leistung={ABFALL}", "/embed", "/einbetten",
+         "/barrierefreiheit", "/daten",
          "/suche?q=berg", "/?themenfeld=99", "/statistik", "/ogc"]
 
 
