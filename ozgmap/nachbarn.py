@@ -363,3 +363,8 @@ def page_of(items: list, number: int, size: int = PAGE_SIZE, first: int | None =
     return {"zeilen": items[start:end], "seite": number, "seiten": pages,
             "von": start + 1 if items else 0, "bis": min(end, len(items)),
             "anzahl": len(items)}
+
+
+def whole(items: list) -> dict:
+    """All of *items* as one page (the export prints everything)."""
+    return page_of(items, 1, max(1, len(items)))

@@ -246,21 +246,20 @@ def _nachbarn_view(p: dict, paged: bool) -> dict:
         # cards for the first direct neighbours; the page of the list below fills up to ten
         cards = found["direkt"][:nachbarn_mod.CARDS] if paged else found["direkt"]
         others = found["direkt"][len(cards):] + found["weitere"]
-        rest = nachbarn_mod.page_of(others, _page_number(p["args"], "seite"),
-                                first=nachbarn_mod.PAGE_SIZE - len(cards)) \
-            if paged else nachbarn_mod.page_of(others, 1, max(1, len(others)))
+        number = _page_number(p["args"], "seite")
+        rest = nachbarn_mod.page_of(others, number, first=nachbarn_mod.PAGE_SIZE - len(cards)) \
+            if paged else nachbarn_mod.whole(others)
         rest["zeilen"] = nachbarn_mod.with_details(snap, rest["zeilen"])
         with_it = {r["ags"] for r in found["direkt"]}
+        direct = nachbarn_mod.direct_neighbours(snap, b, p["ags"])
+        own = [e["ozg_id"] for e in found["antwort"]["eigene"]][:3]
         out.update(found=found, rest=rest, direct=nachbarn_mod.with_details(snap, cards),
-                   without=[snap.gebiete[a] for a in nachbarn_mod.direct_neighbours(snap, b,
-                                                                                p["ags"])
-                            if a not in with_it],
-                   own=nachbarn_mod.own_offers(snap, p["ags"], f, [
-                       e["ozg_id"] for e in found["antwort"]["eigene"]][:3]))
+                   without=[snap.gebiete[a] for a in direct if a not in with_it],
+                   own=nachbarn_mod.own_offers(snap, p["ags"], f, own))
     gap = nachbarn_mod.gaps(snap, b, p["ags"], p["min"], f, p["alle"])
     out["gap"] = gap
     out["gap_page"] = nachbarn_mod.page_of(gap["luecken"], _page_number(p["args"], "lseite")) \
-        if paged else nachbarn_mod.page_of(gap["luecken"], 1, max(1, len(gap["luecken"])))
+        if paged else nachbarn_mod.whole(gap["luecken"])
     return out
 
 
@@ -276,11 +275,11 @@ def nachbarn_page():
     our residents lack (Nachnutzung, "Einer für Alle")."""
     snap = services().coverage.snapshot()
     if not request.args.get("ags"):
-        return render_template("nachbarn_mod.html", p=None, **page_context(snap, Filter()))
+        return render_template("nachbarn.html", p=None, **page_context(snap, Filter()))
     p = read_nachbarn(strict=False, extra=NACHBARN_PAGE_PARAMS)
     view = _nachbarn_view(p, paged=True)
     shown = view["direct"] + (view["rest"]["zeilen"] if view["rest"] else [])
-    return render_template("nachbarn_mod.html", **view, url=lambda **o: _nachbarn_url(p, **o),
+    return render_template("nachbarn.html", **view, url=lambda **o: _nachbarn_url(p, **o),
                            mapparts=_neighbour_map(snap, p["ags"], view["found"], shown),
                            lagen=sorted(snap.lagen.values(), key=lambda r: r["name"]),
                            legend_status=STATUS_ORDER[STATUS_ORDER.index(p["f"].status):],
