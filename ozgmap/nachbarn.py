@@ -236,8 +236,8 @@ def _own_sentence(s: Snapshot, ags: str, f: Filter, wanted: set[str],
         by = eigene[f.leistung]
         if by[0]["ags"] == ags:
             return f"{name} bietet {s.leistungen[f.leistung]['name']} bereits selbst an."
-        return (f"Die Einwohner von {name} haben {s.leistungen[f.leistung]['name']} bereits: "
-                f"angeboten von {by[0]['bezeichnung']}.")
+        return (f"Die Einwohner von {name} haben {s.leistungen[f.leistung]['name']} bereits "
+                f"– Anbieter: {by[0]['bezeichnung']}.")
     own = sum(1 for by in eigene.values() if by[0]["ags"] == ags)
     return (f"Die Einwohner von {name} haben {len(eigene)} der {len(wanted)} Leistungen schon "
             f"({own} von {name} selbst, {len(eigene) - own} von Kreis, Land oder Bund).")

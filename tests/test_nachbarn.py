@@ -276,8 +276,8 @@ def test_answer_when_the_own_body_has_it(ro_client, ro_store):
     assert html.index('id="eigene"') < html.index('id="luecken"')
     by_kreis = min(o for o, by in have.items() if by == {WARENDORF})
     a = _answer(ro_client, f"leistung={by_kreis}")
-    assert a["eigene_satz"] == (f"Die Einwohner von Telgte haben {names[by_kreis]} bereits: "
-                                "angeboten von Kreis Warendorf.")
+    assert a["eigene_satz"] == (f"Die Einwohner von Telgte haben {names[by_kreis]} bereits "
+                                "– Anbieter: Kreis Warendorf.")
 
 
 def test_answer_for_a_themenfeld_counts_neighbours_with_any_of_it(ro_client, ro_store, b):
