@@ -138,10 +138,10 @@ def read_nachbarn(strict: bool, extra: tuple[str, ...] = ()) -> dict:
             raise BadParameter("min", "min muss eine Zahl von 1 bis 50 sein.")
         min_n = int(args["min"])
     alle = args.get("alle", "").lower()
-    if alle not in TRUE | FALSE:
+    if alle not in filters.TRUE | filters.FALSE:
         raise BadParameter("alle", "alle muss 1 oder 0 sein.")
     return {"snap": snap, "f": f, "args": args, "ags": ags, "lage": lage, "min": min_n,
-            "alle": alle in TRUE,
+            "alle": alle in filters.TRUE,
             "asked": bool(f.leistung or lage or f.themenfeld)}
 
 
