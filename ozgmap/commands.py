@@ -273,12 +273,15 @@ def _import_dashboard(store, keys: list[str], *, by: str, dry_run: bool, fresh: 
 def _log_to(path: Path) -> None:
     """Log the dashboard runs (and why a refresh was held) to *path* as well."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not any(getattr(h, "baseFilename", None) == str(path.resolve())
-               for h in sync.log.handlers):
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        sync.log.addHandler(handler)
-        sync.log.setLevel(logging.INFO)
+    for old in [h for h in sync.log.handlers if isinstance(h, logging.FileHandler)]:
+        if old.baseFilename == str(path.resolve()):
+            return
+        sync.log.removeHandler(old)  # another app's cache (one log file per process)
+        old.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    sync.log.addHandler(handler)
+    sync.log.setLevel(logging.INFO)
 
 
 @click.group("token")

@@ -98,6 +98,11 @@ def test_kreis_through_pages_after_413(runner, store, client, api, rows, tmp_pat
     assert figures[TELGTE]["beispieldaten"] is False
     assert figures[ASCHEBERG]["beispieldaten"] is True
 
+    # the list page says the same
+    page = client.get(f"/gebiet/{TELGTE}").get_data(as_text=True)
+    assert STAND_TEXT in page and "Die Angaben hier sind" not in page
+    assert "Die Angaben hier sind teils erzeugte" in client.get(
+        f"/gebiet/{ASCHEBERG}").get_data(as_text=True)
     # the data page names the source with its Stand
     daten = client.get("/daten").get_data(as_text=True)
     assert f"Echte Umsetzungsdaten: {importer.PVOG_SOURCE} ({STAND_TEXT})" in daten
