@@ -1,4 +1,5 @@
-"""The commands of ``ozgmap`` (init, import, serve, token): thin wrappers over the domain.
+"""The commands of ``ozgmap`` (init, import, refresh, serve, token): thin wrappers over the
+domain.
 
 They are registered on every app's ``app.cli`` (:func:`register_commands`) and on the
 ``ozgmap`` console script (:mod:`ozgmap.cli`).
@@ -6,9 +7,11 @@ They are registered on every app's ``app.cli`` (:func:`register_commands`) and o
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -19,6 +22,8 @@ from . import catalog as catalog_mod
 from . import config as cfg
 from . import importer, sample
 from .app_services import services
+from .sources import sync
+from .sources.dashboard import DashboardClient, DashboardError
 
 
 def _say(msg: str) -> None:
@@ -132,61 +137,151 @@ def whoami() -> str:
 
 
 @click.command("import")
-@click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--dashboard", "ars", metavar="ARS",
-              help="Export des Dashboards Digitale Verwaltung für diesen 12-stelligen "
-                   "Regionalschlüssel herunterladen (Adresse: OZGMAP_DASHBOARD_URL) und "
-                   "importieren.")
+@click.argument("items", nargs=-1, metavar="DATEI | ARS…")
+@click.option("--dashboard", is_flag=True,
+              help="Die Gebiete ARS… (ARS mit 12 Ziffern oder AGS: 05 = Land mit allem "
+                   "darunter, 05570 = Kreis mit seinen Gemeinden, 05570044 = Gemeinde) aus "
+                   "der Open-PVOG-Daten-API laden (OZGMAP_DASHBOARD_API) und als ein "
+                   "Import übernehmen.")
+@click.option("--neu", "fresh", is_flag=True,
+              help="Mit --dashboard: alles neu herunterladen, auch was heute schon im "
+                   "Cache liegt.")
 @click.option("--dry-run", is_flag=True, help="Nur prüfen und zählen, nichts schreiben.")
 @click.option("--by", metavar="NAME", help="Wer importiert (Standard: der angemeldete Benutzer).")
 @with_appcontext
-def import_command(file: Path | None, ars: str | None, dry_run: bool,
+def import_command(items: tuple[str, ...], dashboard: bool, fresh: bool, dry_run: bool,
                    by: str | None) -> None:
-    """Umsetzungsdaten aus FILE (CSV oder XLSX) importieren – alles oder nichts.
+    """Umsetzungsdaten aus DATEI (CSV oder XLSX) importieren – alles oder nichts.
 
-    Erkannt werden die ozgmap-Vorlage (docs/import.md) und der Export des Dashboards
-    Digitale Verwaltung. Jede Zeile wird geprüft; bei einem Fehler wird nichts geschrieben
-    und jeder Fehler mit Datei, Zeile, Spalte und Wert gemeldet.
+    Erkannt werden die ozgmap-Vorlage (docs/import.md), der Export des Dashboards
+    Digitale Verwaltung und die WSP.NRW-Liste. Jede Zeile wird geprüft; bei einem Fehler
+    wird nichts geschrieben und jeder Fehler mit Datei, Zeile, Spalte und Wert gemeldet.
+    Mit --dashboard ARS…: die Gebiete aus der Open-PVOG-Daten-API.
     """
-
-    def fail(msg: str) -> None:
-        click.echo(msg, err=True)
-        click.get_current_context().exit(1)
-
-    if (file is None) == (ars is None):
-        fail("Bitte genau eines angeben: eine Datei oder --dashboard ARS.")
-    store = services().store
-    if not store.is_initialised():
-        fail("Die Datenbank ist noch nicht eingerichtet – zuerst „ozgmap init“ ausführen.")
-    if ars is not None:
-        dest = Path(current_app.config["OZGMAP_CACHE_DIR"]) / "dashboard"
-        dest.mkdir(parents=True, exist_ok=True)
-        _say(f"Lade Dashboard-Export für ARS {ars} …")
-        try:
-            file = importer.fetch_dashboard(current_app.config["OZGMAP_DASHBOARD_URL"], ars,
-                                            dest)
-        except importer.DownloadFailed as exc:
-            fail(f"Nichts importiert: {exc}")
-        _say(f"  gespeichert: {file}")
-    elif not file.is_file():
-        fail(f"Nichts importiert: Datei nicht gefunden: {file}")
+    store = _initialised_store()
+    if dashboard:
+        if not items:
+            _fail("Bitte mindestens ein Gebiet angeben: --dashboard ARS… (z. B. 05570).")
+        _import_dashboard(store, list(items), by=by or whoami(), dry_run=dry_run,
+                          fresh=fresh)
+        return
+    if len(items) != 1:
+        _fail("Bitte genau eine Datei angeben (oder --dashboard ARS…).")
+    file = Path(items[0])
+    if not file.is_file():
+        _fail(f"Nichts importiert: Datei nicht gefunden: {file}")
     _say(f"Lese {file.name} …")
     try:
         report = importer.import_file(store, file, by=by or whoami(), dry_run=dry_run,
                                       progress=_say)
     except importer.ImportFailed as exc:
-        for issue in exc.issues:
-            click.echo(str(issue), err=True)
-        fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
-    counts = (f"{importer.german_int(report.added)} neu, "
-              f"{importer.german_int(report.updated)} geändert, "
-              f"{importer.german_int(report.unchanged)} unverändert.")
+        _refused(exc)
+    _print_report(report)
+
+
+@click.command("refresh")
+@click.option("--force", is_flag=True, help="Auch importieren, wenn die Zeilenzahl einer "
+              "Region stark gefallen ist.")
+@click.option("--max-rueckgang", "max_drop", type=click.FloatRange(0, 100), default=None,
+              help="Erlaubter Rückgang der Zeilen je Region in Prozent (Standard: "
+                   "OZGMAP_REFRESH_MAX_DROP, 20).")
+@click.option("--dry-run", is_flag=True, help="Nur abrufen, prüfen und zählen.")
+@with_appcontext
+def refresh_command(force: bool, max_drop: float | None, dry_run: bool) -> None:
+    """Die zuletzt aus der Open-PVOG-Daten-API importierten Gebiete neu abrufen und
+    importieren (für einen täglichen Timer). Fällt die Zeilenzahl einer Region um mehr als
+    den erlaubten Anteil gegenüber dem letzten Import, wird nichts geschrieben (außer mit
+    --force); der Grund wird ausgegeben und protokolliert."""
+    store = _initialised_store()
+    last = sync.last_fetch(store)
+    if not last:
+        _fail("Noch kein Import aus der Dashboard-API – zuerst „ozgmap import --dashboard "
+              "ARS…“ ausführen.")
+    conf = current_app.config
+    drop = (conf["OZGMAP_REFRESH_MAX_DROP"] if max_drop is None else max_drop) / 100
+    _say(f"Aktualisiere {', '.join(last['regionen'])} (letzter Import {last['am']}) …")
+    _import_dashboard(store, last["regionen"], by="ozgmap refresh", dry_run=dry_run,
+                      fresh=True, max_drop=drop, force=force)
+
+
+def _fail(msg: str) -> NoReturn:
+    click.echo(msg, err=True)
+    click.get_current_context().exit(1)
+    raise AssertionError  # exit() raises; for the type checker
+
+
+def _initialised_store():
+    store = services().store
+    if not store.is_initialised():
+        _fail("Die Datenbank ist noch nicht eingerichtet – zuerst „ozgmap init“ ausführen.")
+    return store
+
+
+def _refused(exc: importer.ImportFailed) -> NoReturn:
+    for issue in exc.issues:
+        click.echo(str(issue), err=True)
+    _fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
+
+
+def _print_report(report: importer.ImportReport) -> None:
+    n = importer.german_int
+    counts = f"{n(report.added)} neu, {n(report.updated)} geändert, {n(report.unchanged)} " \
+             "unverändert."
     if report.dry_run:
         _say(f"Probelauf ohne Fehler, nichts geschrieben. Würde importieren: {counts}")
     else:
         _say(f"Importiert: {counts}")
     for note in report.notes:
         _say(f"Hinweis: {note}")
+
+
+def dashboard_client(conf) -> DashboardClient:
+    """A client of the Open-PVOG data API with the app's settings."""
+    return DashboardClient(conf["OZGMAP_DASHBOARD_API"], conf["OZGMAP_DASHBOARD_FORM"],
+                           timeout=conf["OZGMAP_DASHBOARD_TIMEOUT"],
+                           retries=conf["OZGMAP_DASHBOARD_RETRIES"],
+                           backoff=conf["OZGMAP_DASHBOARD_BACKOFF"],
+                           interval=conf["OZGMAP_DASHBOARD_INTERVAL"],
+                           page_size=conf["OZGMAP_DASHBOARD_PAGE_SIZE"])
+
+
+def _import_dashboard(store, keys: list[str], *, by: str, dry_run: bool, fresh: bool,
+                      max_drop: float | None = None, force: bool = False) -> None:
+    conf = current_app.config
+    cache = Path(conf["OZGMAP_CACHE_DIR"]) / "dashboard"
+    _log_to(cache / "abruf.log")
+    try:
+        with dashboard_client(conf) as client:
+            _say(f"Dashboard-API: {client.base} (Form {conf['OZGMAP_DASHBOARD_FORM']})")
+            result = sync.import_regions(store, client, keys, cache, by=by, progress=_say,
+                                         dry_run=dry_run, fresh=fresh, max_drop=max_drop,
+                                         force=force)
+    except (DashboardError, sync.SyncError) as exc:
+        sync.log.error("Nichts importiert: %s", exc)
+        _fail(f"Nichts importiert: {exc}")
+    except importer.ImportFailed as exc:
+        sync.log.error("Nichts importiert: %s", exc)
+        _refused(exc)
+    n, d = len(result.units), result.downloads
+    _say(f"{n} {'Region' if n == 1 else 'Regionen'}, {d} {'Abruf' if d == 1 else 'Abrufe'}, "
+         f"{result.from_cache} aus dem Cache.")
+    sync.log.info("%s: %s neu, %s geändert, %s unverändert", ", ".join(keys),
+                  result.report.added, result.report.updated, result.report.unchanged)
+    _print_report(result.report)
+
+
+def _log_to(path: Path) -> None:
+    """Log the dashboard runs (and why a refresh was held) to *path* as well."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in [h for h in sync.log.handlers if isinstance(h, logging.FileHandler)]:
+        if old.baseFilename == str(path.resolve()):
+            return
+        sync.log.removeHandler(old)  # another app's cache (one log file per process)
+        old.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    sync.log.addHandler(handler)
+    sync.log.setLevel(logging.INFO)
 
 
 @click.group("token")
@@ -231,7 +326,7 @@ def token_revoke(token_id: int) -> None:
     _say(f"Token {token_id} widerrufen.")
 
 
-COMMANDS = (init_command, import_command, serve_command, token_group)
+COMMANDS = (init_command, import_command, refresh_command, serve_command, token_group)
 
 
 def register_commands(app) -> None:

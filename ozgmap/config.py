@@ -42,6 +42,9 @@ CREDIT_WSP = f"Quelle: {WSP_SOURCE}"
 WSP_STAND = dt.date(2024, 11, 11)
 WSP_BASE_URL = "https://service.wirtschaft.nrw"
 
+#: The `servers` entry of the published OpenAPI description of the Open-PVOG data API.
+DASHBOARD_API = "https://digitale-verwaltung.api.proxy.bund.dev/api/"
+
 
 def default_data_dir() -> Path | None:
     """``OZGMAP_DATA_DIR`` or, where unset, ``../shared/data`` beside the checkout if present."""
@@ -71,9 +74,17 @@ def load_config() -> dict:
         "OZGMAP_TILES_ATTRIBUTION": os.environ.get("OZGMAP_TILES_ATTRIBUTION", ""),
         # Origins allowed to frame /embed; "*" = any (documented default).
         "OZGMAP_FRAME_ANCESTORS": os.environ.get("OZGMAP_FRAME_ANCESTORS", "*"),
-        "OZGMAP_DASHBOARD_URL": os.environ.get(
-            "OZGMAP_DASHBOARD_URL",
-            "https://dashboard.ozg-umsetzung.de/api/export?ars={ars}&format=csv"),
+        # The Open-PVOG data API (docs/import.md): server URL as the OpenAPI file's `servers`
+        # entry writes it, the form of its paths (v1 | datahub), and how politely to ask.
+        "OZGMAP_DASHBOARD_API": os.environ.get("OZGMAP_DASHBOARD_API", DASHBOARD_API),
+        "OZGMAP_DASHBOARD_FORM": os.environ.get("OZGMAP_DASHBOARD_FORM", "v1"),
+        "OZGMAP_DASHBOARD_TIMEOUT": float(os.environ.get("OZGMAP_DASHBOARD_TIMEOUT", 60)),
+        "OZGMAP_DASHBOARD_RETRIES": int(os.environ.get("OZGMAP_DASHBOARD_RETRIES", 4)),
+        "OZGMAP_DASHBOARD_BACKOFF": float(os.environ.get("OZGMAP_DASHBOARD_BACKOFF", 2)),
+        "OZGMAP_DASHBOARD_INTERVAL": float(os.environ.get("OZGMAP_DASHBOARD_INTERVAL", 1)),
+        "OZGMAP_DASHBOARD_PAGE_SIZE": int(os.environ.get("OZGMAP_DASHBOARD_PAGE_SIZE", 500)),
+        # `ozgmap refresh` holds an import whose rows of a region fell by more than this (%)
+        "OZGMAP_REFRESH_MAX_DROP": float(os.environ.get("OZGMAP_REFRESH_MAX_DROP", 20)),
         "OZGMAP_CONTACT": os.environ.get("OZGMAP_CONTACT", "barrierefreiheit@example.org"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("OZGMAP_MAX_UPLOAD", 10 * 1024 * 1024)),
     }

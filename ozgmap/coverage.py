@@ -10,14 +10,14 @@ from dataclasses import replace
 
 from .config import SAMPLE_SOURCE
 from .filters import Filter
-from .snapshot import Snapshot
+from .snapshot import Snapshot, stand_text
 from .store import Store
 
 PROVIDER_LABEL = {"gemeinde": "Gemeinde", "kreis": "Kreis", "land": "Land", "bund": "Bund"}
 LEVELS = tuple(PROVIDER_LABEL)  # the providers' levels, nearest first
 #: the columns of a row of :meth:`Coverage.figures`
 FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_filter",
-                  "online", "anteil", "eigene", "vom_kreis", "vom_land_bund"]
+                  "online", "anteil", "eigene", "vom_kreis", "vom_land_bund", "beispieldaten"]
 
 
 class Coverage:
@@ -80,13 +80,20 @@ class Offers:
         self.s, self.f, self.wanted = s, f, wanted
         self._offered: dict[str, frozenset[str]] = {}
         self._has_any: dict[str, bool] = {}
+        self._sample: dict[str, bool] = {}  # whether its offers in the filter are sample
 
     def of(self, p: str) -> frozenset[str]:
         if p not in self._offered:
             s, f = self.s, self.f
-            self._offered[p] = frozenset({r.ozg_id for r in s.body_records(p, f)} & self.wanted)
+            recs = s.resident_offers(p, f)
+            self._offered[p] = frozenset({r.ozg_id for r in recs} & self.wanted)
+            self._sample[p] = any(r.sample and r.ozg_id in self.wanted for r in recs)
             self._has_any[p] = any(not (f.nur_echt and r.sample) for r in s._by_body.get(p, ()))
         return self._offered[p]
+
+    def rests_on_sample(self, levels: dict[str, tuple[str, frozenset[str]]]) -> bool:
+        """Whether the figure of these providers (:meth:`by_level`) counts Beispieldaten."""
+        return any(self._sample[p] for p, _ in levels.values())
 
     def by_level(self, ags: str) -> tuple[dict[str, tuple[str, frozenset[str]]], bool]:
         """For *ags*: per level (gemeinde, kreis, land, bund) its provider and what that
@@ -129,6 +136,7 @@ def _figures(s: Snapshot, f: Filter) -> list[dict]:
             "vom_kreis": len(by_level["kreis"] - by_level["gemeinde"]) if has else None,
             "vom_land_bund": len((by_level["land"] | by_level["bund"]) - by_level["gemeinde"]
                                  - by_level["kreis"]) if has else None,
+            "beispieldaten": offers.rests_on_sample(levels) if has else None,
         })
     return out
 
@@ -145,6 +153,8 @@ def record_item(s: Snapshot, rec, level: str) -> dict:
         "seit": r["seit"].isoformat() if r["seit"] else None,
         "flaechendeckung": r["flaechendeckung"], "quelle": r["quelle"],
         "stelle": r["stelle"], "beispieldaten": r["quelle"] == SAMPLE_SOURCE,
+        "stand": r["stand"].isoformat() if r["stand"] else None,
+        "hinweis": r["hinweis"], "gezaehlt": rec.counted,
         "anbieter": PROVIDER_LABEL[level], "anbieter_ags": p,
         "anbieter_name": s.gebiete[p]["name"] if p in s.gebiete else "Bund",
     }
@@ -156,7 +166,10 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
     groups: dict[int, list[dict]] = defaultdict(list)
     for p in s.providers(ags, f.ansicht):
         level = s.gebiete[p]["ebene"] if p in s.gebiete else "bund"
-        for r in s.body_records(p, f):
+        # the body's own uncounted records are listed (with their Begründung), not counted
+        recs = s.body_records(p, f, uncounted=True) if p == ags \
+            else s.resident_offers(p, f)
+        for r in recs:
             lst = s.leistungen.get(r["ozg_id"])
             if lst is None:
                 continue
@@ -173,10 +186,27 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
         if items:
             themen.append({"id": tf["id"], "name": tf["name"], "leistungen": items})
     kreis = s.gebiete.get(g["kreis_ags"] or "", {})
+    items = [i for t in themen for i in t["leistungen"]]
     return {"ags": ags, "name": g["name"], "bez": g["bez"], "ebene": g["ebene"],
             "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name"),
             "ansicht": f.ansicht, "themenfelder": themen,
-            "anzahl": sum(len(t["leistungen"]) for t in themen)}
+            "anzahl": sum(i["gezaehlt"] for i in items),
+            "nicht_gezaehlt": sum(not i["gezaehlt"] for i in items),
+            "daten": "echt" if ags in s.real_bodies else (
+                "Beispieldaten" if ags in s._by_body else "keine"),
+            "beispieldaten": any(i["beispieldaten"] for i in items),
+            "nur_beispieldaten": bool(items) and all(i["beispieldaten"] for i in items),
+            "stand": stands(items)}
+
+
+def stands(items: list[dict]) -> list[dict]:
+    """The newest Stand of each real source among *items*, with its German line."""
+    newest: dict[str, str] = {}
+    for i in items:
+        if i["stand"] and not i["beispieldaten"]:
+            newest[i["quelle"]] = max(newest.get(i["quelle"], ""), i["stand"])
+    return [{"quelle": q, "stand": d, "text": stand_text(q, d)}
+            for q, d in sorted(newest.items())]
 
 
 def table(cov: Coverage, f: Filter) -> dict:

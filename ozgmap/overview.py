@@ -32,7 +32,8 @@ def overview(s: Snapshot, ags: str, f: Filter, nachbarn_path: str = "/nachbarn")
         if level not in levels:
             continue
         p, offered = levels[level]
-        items = [record_item(s, r, level) for r in s.body_records(p, f) if r.ozg_id in offered]
+        items = [record_item(s, r, level) for r in s.resident_offers(p, f)
+                 if r.ozg_id in offered]
         for item in sorted(items, key=lambda i: ((i["leika_name"] or "").casefold(),
                                                  i["leika_key"] or "")):
             variants[item["ozg_id"]].append({"name": item["leika_name"] or item["leistung"],

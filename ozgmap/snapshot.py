@@ -11,6 +11,13 @@ from .config import SAMPLE_SOURCE
 from .filters import STATUS_ORDER, Filter
 from .store import BUND_AGS, Store
 
+#: ``flaechendeckung`` of a record that counts nowhere (the dashboard's own evaluation leaves
+#: it out; shown with its Begründung), and of one that is no offer for every resident when a
+#: Kreis, Land or Bund holds it ("some, not all, of its Kommunen have it").
+NOT_COUNTED = "nicht in Auswertung berücksichtigt"
+SOME_KOMMUNEN = "in mind. einer Kommune verfügbar"
+
+
 class Rec:
     """The part of a record the figures need; a few dozen bytes, so all of Germany fits.
 
@@ -18,19 +25,41 @@ class Rec:
     :meth:`Snapshot.details`.
     """
 
-    __slots__ = ("ags", "ozg_id", "leika_key", "status", "rank", "quelle", "sample")
+    __slots__ = ("ags", "counted", "leika_key", "ozg_id", "partial", "quelle", "rank",
+                 "sample", "status")
 
-    def __init__(self, ags: str, ozg_id: str, leika_key: str, status: str, quelle: str):
+    def __init__(self, ags: str, ozg_id: str, leika_key: str, status: str, quelle: str,
+                 flaechendeckung: str = ""):
         self.ags, self.ozg_id, self.leika_key, self.status = ags, ozg_id, leika_key, status
         self.rank = STATUS_RANK.get(status, -1)
         self.quelle = quelle
         self.sample = quelle == SAMPLE_SOURCE
+        self.counted = flaechendeckung != NOT_COUNTED
+        # held by a Kreis, Land or Bund (AGS of 5 or 2 digits): not for every resident below
+        self.partial = flaechendeckung == SOME_KOMMUNEN and len(ags) < 8
+
+    @property
+    def for_residents(self) -> bool:
+        return self.counted and not self.partial
 
     def __getitem__(self, key: str):
         return getattr(self, key)
 
 
 STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
+
+
+def counts_for_residents(rec: dict) -> bool:
+    """Whether a stored record is an offer for every resident of its body's area (the rule
+    of :class:`Rec`, for full record dicts and history rows)."""
+    return Rec(rec["ags"], "", "", "", "", rec["flaechendeckung"]).for_residents
+
+
+def stand_text(quelle: str, day: str) -> str:
+    """``"Stand der PVOG-Daten: 28.11.2026"`` for the dashboard's data, else ``"Stand: …"``."""
+    d = f"{day[8:10]}.{day[5:7]}.{day[:4]}"
+    return f"Stand der PVOG-Daten: {d}" if quelle.startswith("Dashboard Digitale Verwaltung") \
+        else f"Stand ({quelle}): {d}"
 
 
 @dataclass
@@ -51,6 +80,8 @@ class Snapshot:
     _by_body: dict = field(default_factory=dict, repr=False)
     _sources: set = field(default_factory=set, repr=False)
     _details: dict = field(default_factory=dict, repr=False)
+    #: bodies with real (not sample) records: their Beispieldaten are neither shown nor counted
+    real_bodies: frozenset = field(default_factory=frozenset, repr=False)
 
     @classmethod
     def load(cls, store: Store) -> "Snapshot":
@@ -62,11 +93,16 @@ class Snapshot:
                    changed_at=store.changed_at(), _store=store)
         pool: dict[str, str] = {}   # one string object per distinct value
         keep = pool.setdefault
-        for ags, ozg_id, leika_key, status, quelle in store.record_keys():
+        for ags, ozg_id, leika_key, status, quelle, flaeche in store.record_keys():
             rec = Rec(keep(ags, ags), keep(ozg_id, ozg_id), keep(leika_key, leika_key),
-                      keep(status, status), keep(quelle, quelle))
+                      keep(status, status), keep(quelle, quelle), flaeche)
             snap._by_body.setdefault(rec.ags, []).append(rec)
-            snap._sources.add(rec.quelle)
+        # real beats sample, per body: the Beispieldaten stay in the store and the history
+        snap.real_bodies = frozenset(a for a, recs in snap._by_body.items()
+                                     if any(not r.sample for r in recs))
+        for ags in snap.real_bodies:
+            snap._by_body[ags] = [r for r in snap._by_body[ags] if not r.sample]
+        snap._sources = {r.quelle for recs in snap._by_body.values() for r in recs}
         return snap
 
     def all_records(self) -> list[dict]:
@@ -105,6 +141,24 @@ class Snapshot:
         return sorted(self._sources - {SAMPLE_SOURCE})
 
     @cached_property
+    def source_stands(self) -> dict[str, str]:
+        """The newest Stand (ISO date) of each real source that gives one."""
+        return {q: d.isoformat() for q, d in self._store.stands().items()
+                if q in self._sources and q != SAMPLE_SOURCE}
+
+    @cached_property
+    def source_lines(self) -> list[str]:
+        """The real sources with their Stand where they give one, for credits."""
+        stands = self.source_stands
+        return [f"{q} ({stand_text(q, stands[q])})" if q in stands else q
+                for q in self.real_sources]
+
+    @cached_property
+    def has_real_kommunen(self) -> bool:
+        """Whether any Gemeinde or Kreis has real records (the map mixes real and sample)."""
+        return any(len(a) in (5, 8) for a in self.real_bodies)
+
+    @cached_property
     def has_sample(self) -> bool:
         return SAMPLE_SOURCE in self._sources
 
@@ -127,11 +181,18 @@ class Snapshot:
             out.append(BUND_AGS)
         return out
 
-    def body_records(self, ags: str, f: Filter) -> list[Rec]:
-        """Records of *ags* that pass the status and sample filters (not the Leistung filter)."""
+    def body_records(self, ags: str, f: Filter, *, uncounted: bool = False) -> list[Rec]:
+        """Records of *ags* that pass the status and sample filters (not the Leistung filter)
+        and count (with *uncounted*: also those "nicht in Auswertung berücksichtigt")."""
         min_rank = STATUS_RANK[f.status]
         return [r for r in self._by_body.get(ags, ())
-                if r.rank >= min_rank and not (f.nur_echt and r.sample)]
+                if r.rank >= min_rank and not (f.nur_echt and r.sample)
+                and (uncounted or r.counted)]
+
+    def resident_offers(self, p: str, f: Filter) -> list[Rec]:
+        """What provider *p* offers every resident of its area: its counted records, without
+        those of a Kreis, Land or Bund only "in mind. einer Kommune verfügbar"."""
+        return [r for r in self.body_records(p, f) if r.for_residents]
 
     def sample_in(self, bodies: list[str], f: Filter) -> bool:
         """Whether figures over *bodies* rest on Beispieldaten (then they are labelled so)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from .config import SAMPLE_SOURCE
 from .coverage import Coverage, table
 from .filters import STATUS_ORDER, Filter
-from .snapshot import Snapshot
+from .snapshot import Snapshot, counts_for_residents
 
 RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
 UMGESETZT = RANK["umgesetzt"]
@@ -117,7 +117,7 @@ def body_figure(cov: Coverage, ags: str, f: Filter) -> dict:
         wanted = s.in_filter(f)
         total = len(wanted)
         online = len({r["ozg_id"] for p in s.providers(ags, f.ansicht)
-                      for r in s.body_records(p, f)} & wanted) \
+                      for r in s.resident_offers(p, f)} & wanted) \
             if s.has_data(ags, f) else None
     return {"ags": ags, "name": display_name(g), "ebene": g["ebene"], "art": body_kind(s, ags),
             "online": online, "leistungen_im_filter": total,
@@ -211,7 +211,9 @@ class History:
             since[h["umsetzung_id"]] = tuple((p or day) if rank >= i else None
                                              for i, p in enumerate(prev))
             sample = h["quelle"] == SAMPLE_SOURCE
-            events.append((day, h["umsetzung_id"], h["aktion"], rank, h["ags"], h["ozg_id"],
+            # a record that counts for no resident is, for the figures, no offer at all
+            ozg_id = h["ozg_id"] if counts_for_residents(h) else ""
+            events.append((day, h["umsetzung_id"], h["aktion"], rank, h["ags"], ozg_id,
                            sample))
             days.setdefault(day, sample)
         events.sort(key=lambda e: e[0])  # stable: write order within a day
@@ -242,7 +244,9 @@ def dated_offers(cov: Coverage, f: Filter, h: History) -> dict[str, dict[str, tu
         wanted, min_rank = s.in_filter(f), RANK[f.status]
         out: dict[str, dict[str, tuple]] = defaultdict(dict)
         for r in s.all_records():
-            if r["ozg_id"] not in wanted or (f.nur_echt and r["quelle"] == SAMPLE_SOURCE):
+            sample = r["quelle"] == SAMPLE_SOURCE
+            if r["ozg_id"] not in wanted or (f.nur_echt and sample) \
+                    or (sample and r["ags"] in s.real_bodies) or not counts_for_residents(r):
                 continue
             d = reached(r, min_rank, h)
             if d is not None:
@@ -317,7 +321,7 @@ def importe(cov: Coverage, f: Filter, sc: Scope) -> list[dict]:
                 e_day, uid, aktion, rank, ags, ozg, sample = ev[i]
                 i += 1
                 if ozg not in wanted or (bodies is not None and ags not in bodies) \
-                        or (f.nur_echt and sample):
+                        or (f.nur_echt and sample) or (sample and ags in s.real_bodies):
                     continue
                 if e_day == day:
                     written[aktion] += 1

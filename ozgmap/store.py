@@ -62,12 +62,28 @@ _RECORD_COLUMNS = [
     sa.Column("flaechendeckung", sa.Text, nullable=False),
     sa.Column("quelle", sa.Text, nullable=False),
     sa.Column("stelle", sa.Text, nullable=False),            # who handles the request
+    sa.Column("hinweis", sa.Text, nullable=False, server_default=""),  # e.g. why not counted
+    sa.Column("stand", sa.Date),                              # date of the source's data
     sa.Column("erfasst_von", sa.Text, nullable=False),
     sa.Column("erfasst_am", sa.DateTime, nullable=False),
 ]
 RECORD_FIELDS = [c.name for c in _RECORD_COLUMNS]
-DATA_FIELDS = ["status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle"]
+DATA_FIELDS = ["status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle",
+               "hinweis"]
 KEY_FIELDS = ("ags", "ozg_id", "leika_key")
+#: Written with the record but no change of it: a source confirming the same content at a
+#: later Stand updates the Stand in place (no history row, or a daily refresh would copy
+#: every record into the history every day).
+STAND_FIELD = "stand"
+TEXT_FIELDS = ("url", "flaechendeckung", "quelle", "stelle", "hinweis")
+
+
+def normalised(rec: dict) -> dict:
+    """The key and data fields of *rec* as :meth:`Store.apply` stores them."""
+    new = {k: rec.get(k) for k in KEY_FIELDS + tuple(DATA_FIELDS) + (STAND_FIELD,)}
+    for k in TEXT_FIELDS:
+        new[k] = new[k] or ""
+    return new
 
 umsetzung = sa.Table(
     "umsetzung", metadata,
@@ -277,14 +293,23 @@ class Store:
         """The keys (:data:`KEY_FIELDS`) of the current records of the bodies *agss*."""
         return {tuple(r[k] for k in KEY_FIELDS) for a in agss for r in self.records(ags=a)}
 
-    def record_keys(self) -> Iterator[tuple[str, str, str, str, str]]:
-        """(ags, ozg_id, leika_key, status, quelle) of every current record, streamed: what
-        the figures need, without the cost of full rows or of holding them all at once."""
-        cols = [umsetzung.c[k] for k in ("ags", "ozg_id", "leika_key", "status", "quelle")]
+    def record_keys(self) -> Iterator[tuple[str, str, str, str, str, str]]:
+        """(ags, ozg_id, leika_key, status, quelle, flaechendeckung) of every current record,
+        streamed: what the figures need, without the cost of full rows or of holding them
+        all at once."""
+        cols = [umsetzung.c[k] for k in ("ags", "ozg_id", "leika_key", "status", "quelle",
+                                         "flaechendeckung")]
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=20_000).execute(sa.select(*cols))
             for row in result:
                 yield tuple(row)
+
+    def stands(self) -> dict[str, dt.date]:
+        """The newest Stand of each source that gives one (``quelle`` -> date)."""
+        stmt = (sa.select(umsetzung.c.quelle, sa.func.max(umsetzung.c.stand))
+                .where(umsetzung.c.stand.is_not(None)).group_by(umsetzung.c.quelle))
+        with self.engine.connect() as conn:
+            return {q: d for q, d in conn.execute(stmt)}
 
     def history(self, **where) -> list[dict]:
         stmt = sa.select(umsetzung_history).order_by(umsetzung_history.c.id)
@@ -298,13 +323,15 @@ class Store:
     # --- writing ------------------------------------------------------------------------
 
     def apply(self, records: list[dict], *, by: str, datei: str = "", format: str = "",
-              sha256: str = "", replace_source: str | None = None) -> WriteResult:
+              sha256: str = "", replace_source: str | None = None,
+              meta_values: dict[str, str] | None = None) -> WriteResult:
         """Insert or update *records* in one transaction; all or nothing.
 
         Each record holds the key fields and :data:`DATA_FIELDS`. A record equal to the
         stored one is counted unchanged and writes nothing. With *replace_source* (used for
         Beispieldaten), stored records of that source missing from *records* are deleted, and
-        stored records of any other source are left as they are.
+        stored records of any other source are left as they are. *meta_values* are set in
+        the same transaction (e.g. what a dashboard import fetched).
         """
         now = _now()
         res = WriteResult()
@@ -313,7 +340,7 @@ class Store:
             run_id = conn.execute(import_run.insert().values(
                 datei=datei, format=format, sha256=sha256, von=by, am=now,
                 added=0, updated=0, unchanged=0, deleted=0)).inserted_primary_key[0]
-            inserts, updates, hist = [], [], []
+            inserts, updates, hist, restamped = [], [], [], []
             seen = set()
             for rec in records:
                 key = tuple(rec[k] for k in KEY_FIELDS)
@@ -323,16 +350,16 @@ class Store:
                         and old["quelle"] != replace_source:
                     res.unchanged += 1  # never let generated data overwrite loaded data
                     continue
-                new = {**{k: rec.get(k) for k in KEY_FIELDS + tuple(DATA_FIELDS)},
-                       "erfasst_von": by, "erfasst_am": now, "import_id": run_id}
-                for k in ("url", "flaechendeckung", "quelle", "stelle"):
-                    new[k] = new[k] or ""
+                new = {**normalised(rec), "erfasst_von": by, "erfasst_am": now,
+                       "import_id": run_id}
                 if old is None:
                     inserts.append(new)
                 elif any(old[k] != new[k] for k in DATA_FIELDS):
                     updates.append({**new, "id": old["id"]})
                 else:
                     res.unchanged += 1
+                    if old[STAND_FIELD] != new[STAND_FIELD]:
+                        restamped.append({"_id": old["id"], "_stand": new[STAND_FIELD]})
             if inserts:
                 conn.execute(umsetzung.insert(), inserts)
                 ids = {tuple(r._mapping[k] for k in KEY_FIELDS): r.id for r in conn.execute(
@@ -343,7 +370,8 @@ class Store:
             if updates:
                 conn.execute(umsetzung.update().where(umsetzung.c.id == sa.bindparam("_id"))
                              .values({k: sa.bindparam(k) for k in
-                                      DATA_FIELDS + ["erfasst_von", "erfasst_am", "import_id"]}),
+                                      DATA_FIELDS + [STAND_FIELD, "erfasst_von", "erfasst_am",
+                                                     "import_id"]}),
                              [{**u, "_id": u["id"]} for u in updates])
                 hist += [{**{k: v for k, v in u.items() if k != "id"}, "umsetzung_id": u["id"],
                           "aktion": "geändert"} for u in updates]
@@ -357,14 +385,19 @@ class Store:
                           "aktion": "gelöscht"} for old in deletes]
                 conn.execute(umsetzung.delete().where(
                     umsetzung.c.id.in_([d["id"] for d in deletes])))
+            if restamped:
+                conn.execute(umsetzung.update().where(umsetzung.c.id == sa.bindparam("_id"))
+                             .values(stand=sa.bindparam("_stand")), restamped)
             if hist:
                 conn.execute(umsetzung_history.insert(), hist)
+            for key, value in (meta_values or {}).items():
+                self._set_meta(conn, key, value)
             res.added, res.updated, res.deleted = len(inserts), len(updates), len(deletes)
             res.import_id = run_id
             conn.execute(import_run.update().where(import_run.c.id == run_id).values(
                 added=res.added, updated=res.updated, unchanged=res.unchanged,
                 deleted=res.deleted))
-            if inserts or updates or deletes:
+            if inserts or updates or deletes or restamped or meta_values:
                 self._bump(conn)
         return res
 

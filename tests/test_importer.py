@@ -4,9 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import http.server
 import random
-import threading
 from pathlib import Path
 
 import openpyxl
@@ -374,7 +372,10 @@ def test_too_many_rows_and_too_large(runner, store, cat, tmp_path, monkeypatch):
 def test_cli_usage_errors(runner, tmp_path):
     result = run(runner)
     assert result.exit_code == 1
-    assert "Bitte genau eines angeben" in result.output
+    assert "Bitte genau eine Datei angeben (oder --dashboard ARS…)." in result.output
+    result = run(runner, "--dashboard")
+    assert result.exit_code == 1
+    assert "Bitte mindestens ein Gebiet angeben" in result.output
     result = run(runner, tmp_path / "fehlt.csv")
     assert result.exit_code == 1
     assert "Datei nicht gefunden" in result.output
@@ -445,11 +446,10 @@ def test_dashboard_xlsx(runner, store, cat, tmp_path):
 
 def test_dashboard_errors(runner, store, cat, tmp_path):
     a, b = cat["leika"][:2]
-    unknown = dict(a, leika_key=cat["unknown_key"], ozg_id=cat["unknown_ozg"])
     rows = [dash(TELGTE_ARS, a),
             dash("091620000000", a),                # 3: Land Bayern is not in the database
             dash("05570004404", a),                 # 4: 11 digits
-            dash(TELGTE_ARS, unknown),              # 5: unknown LeiKa key and OZG-ID
+            dash(TELGTE_ARS, dict(a, leika_key="", ozg_id=cat["unknown_ozg"])),  # 5
             dash(TELGTE_ARS, b, online="vielleicht", aktiv="j"),  # 6
             dash(TELGTE_ARS, a, url="https://other.example/"),    # 7: duplicate of line 2
             dash(WARENDORF_ARS, b, flaeche="irgendwo")]           # 8
@@ -461,16 +461,16 @@ def test_dashboard_errors(runner, store, cat, tmp_path):
     for text in [
         "Zeile 3, Spalte ars: '091620000000' – ARS unbekannt: AGS 09162 ist kein Gebiet",
         "Zeile 4, Spalte ars: '05570004404' – ARS (Regionalschlüssel) muss 12 Ziffern haben",
-        f"Zeile 5, Spalte leika_key: '{cat['unknown_key']}' – LeiKa-Schlüssel unbekannt",
-        f"Zeile 5, Spalte ozgid: '{cat['unknown_ozg']}' – OZG-ID unbekannt",
+        f"Zeile 5, Spalte ozgid: '{cat['unknown_ozg']}' – OZG-ID unbekannt (nicht im "
+        "OZG-Katalog) und kein LeiKa-Schlüssel",
         "Zeile 6, Spalte online_status: 'vielleicht' – online_status muss „ok“ oder",
-        "Zeile 6, Spalte aktiv: 'j' – aktiv muss „ja“ oder „nein“ sein",
+        "Zeile 6, Spalte aktiv: 'j' – aktiv muss leer, „ja“ oder „nein“ sein",
         f"Zeile 7, Spalte ars, ozgid, leika_key: '{TELGTE} / {a['ozg_id']} / {a['leika_key']}'"
         " – doppelter Eintrag: gleicher Schlüssel wie Zeile 2",
         "Zeile 8, Spalte art_flaechendeckung: 'irgendwo' – Flächendeckung muss leer",
     ]:
         assert f"export.csv, {text}" in out, text
-    assert "Nichts importiert: 8 Fehler." in out
+    assert "Nichts importiert: 7 Fehler." in out
     assert snapshot(store) == before
 
 
@@ -492,75 +492,6 @@ def test_issue_str():
                                  "AGS muss 8 (Gemeinde), 5 (Kreis) oder 2 (Land) Ziffern haben")
     assert str(issue) == ("daten.csv, Zeile 7, Spalte ags: '0557004' – AGS muss 8 (Gemeinde), "
                           "5 (Kreis) oder 2 (Land) Ziffern haben")
-
-
-# --- download from the dashboard -----------------------------------------------------------
-
-@pytest.fixture
-def dashboard_server(tmp_path, monkeypatch):
-    """A local HTTP server: ``/export?ars=<ARS>`` serves ``exports/<ARS>.csv`` or 404."""
-    served = tmp_path / "exports"
-    served.mkdir()
-    requests: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            requests.append(self.path)
-            ars = self.path.rpartition("ars=")[2]
-            body = (served / f"{ars}.csv").read_bytes() if (served / f"{ars}.csv").is_file() \
-                else None
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/csv; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body or b"nicht gefunden")
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    yield f"http://127.0.0.1:{server.server_address[1]}/export?ars={{ars}}", served, requests
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-def test_import_dashboard_download(app, runner, store, cat, tmp_path, dashboard_server):
-    url, served, requests = dashboard_server
-    app.config["OZGMAP_DASHBOARD_URL"] = url
-    a, b = cat["leika"][:2]
-    write_csv(served / f"{TELGTE_ARS}.csv", DASH,
-              [dash(TELGTE_ARS, a), dash(TELGTE_ARS, b, aktiv="nein")])
-    result = run(runner, "--dashboard", TELGTE_ARS)
-    assert result.exit_code == 0, result.output
-    assert requests == [f"/export?ars={TELGTE_ARS}"]
-    assert "Importiert: 2 neu, 0 geändert, 0 unverändert." in result.output
-    saved = tmp_path / "cache" / "dashboard" / f"dashboard-{TELGTE_ARS}.csv"
-    assert saved.read_bytes() == (served / f"{TELGTE_ARS}.csv").read_bytes()
-    (rec,) = store.records(ags=TELGTE, leika_key=b["leika_key"])
-    assert rec["status"] == "in Bearbeitung"
-    assert rec["quelle"] == f"Dashboard Digitale Verwaltung (Export dashboard-{TELGTE_ARS}.csv)"
-    assert store.imports()[-1]["datei"] == saved.name
-
-
-def test_import_dashboard_failures(app, runner, store, dashboard_server):
-    url, _served, _requests = dashboard_server
-    app.config["OZGMAP_DASHBOARD_URL"] = url
-    before = snapshot(store)
-    result = run(runner, "--dashboard", WARENDORF_ARS)  # the server has no such export
-    assert result.exit_code == 1
-    assert f"Dashboard-Export für ARS {WARENDORF_ARS} nicht abrufbar: HTTP 404" in result.output
-    result = run(runner, "--dashboard", "05570")
-    assert result.exit_code == 1
-    assert "ARS muss 12 Ziffern haben" in result.output
-    app.config["OZGMAP_DASHBOARD_URL"] = "http://127.0.0.1:1/export?ars={ars}"
-    result = run(runner, "--dashboard", TELGTE_ARS)
-    assert result.exit_code == 1
-    assert "Dashboard nicht erreichbar" in result.output
-    assert snapshot(store) == before
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------

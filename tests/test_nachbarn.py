@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from ozgmap.boundaries import Boundaries
-from ozgmap.config import PROJECT_ROOT
+from ozgmap.config import PROJECT_ROOT, SAMPLE_SOURCE
+from ozgmap.snapshot import NOT_COUNTED, SOME_KOMMUNEN
 
 TELGTE, WARENDORF, MUENSTER = "05570044", "05570", "05515000"
 
@@ -19,8 +20,17 @@ def b() -> Boundaries:
     return Boundaries.load(PROJECT_ROOT / "boundaries", "nrw")
 
 
-def _offers(store, ags: str, status_ok=("umgesetzt",)) -> set[str]:
-    return {r["ozg_id"] for r in store.records(ags=ags) if r["status"] in status_ok}
+def _offers(store, ags: str, status_ok=("umgesetzt",), residents: bool = False) -> set[str]:
+    """What *ags* offers, by the counting rule (docs/import.md): records "nicht in Auswertung
+    berücksichtigt" count nowhere; a body with real records has its Beispieldaten ignored; with
+    *residents*, a Kreis's or Land's record "in mind. einer Kommune verfügbar" is no offer for
+    every resident."""
+    recs = [r for r in store.records(ags=ags) if r["flaechendeckung"] != NOT_COUNTED]
+    if any(r["quelle"] != SAMPLE_SOURCE for r in recs):
+        recs = [r for r in recs if r["quelle"] != SAMPLE_SOURCE]
+    if residents and len(ags) < 8:
+        recs = [r for r in recs if r["flaechendeckung"] != SOME_KOMMUNEN]
+    return {r["ozg_id"] for r in recs if r["status"] in status_ok}
 
 
 def _common_leistung(store) -> str:
@@ -83,7 +93,7 @@ def _residents_have(store, ags: str = TELGTE) -> dict[str, set[str]]:
     catalogue = {r["ozg_id"] for r in store.leistungen()}
     out: dict[str, set[str]] = {}
     for p in (ags, ags[:5], ags[:2], "00"):
-        for o in _offers(store, p) & catalogue:
+        for o in _offers(store, p, residents=True) & catalogue:
             out.setdefault(o, set()).add(p)
     return out
 

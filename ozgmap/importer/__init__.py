@@ -12,16 +12,16 @@ layout is one new subclass of :class:`~.base.Layout`, added to :data:`.reading.L
 """
 from __future__ import annotations
 
-from .base import (FLAECHENDECKUNG, MAX_BYTES, MAX_ROWS, MAX_URL, DownloadFailed, ImportFailed,
-                   ImportIssue, ImportReport, Layout, german_int)
-from .dashboard import DASHBOARD_COLUMNS, DASHBOARD_SOURCE, ars_to_ags, fetch_dashboard
+from .base import (FLAECHENDECKUNG, MAX_BYTES, MAX_ROWS, MAX_URL, ImportFailed, ImportIssue,
+                   ImportReport, Layout, german_int)
+from .dashboard import DASHBOARD_COLUMNS, DASHBOARD_SOURCE, PVOG_SOURCE, ars_to_ags
 from .ozgmap import OZGMAP_COLUMNS, TEMPLATE_EXAMPLE, template_csv
 from .reading import LAYOUTS, detect_layout, read_table
-from .run import import_file, validate, validate_rows
+from .run import import_file, import_files, validate, validate_rows
 from .wsp import WSP_COLUMNS, WSP_OTHER_SOURCE
 
 __all__ = ["DASHBOARD_COLUMNS", "DASHBOARD_SOURCE", "FLAECHENDECKUNG", "LAYOUTS", "MAX_BYTES",
-           "MAX_ROWS", "MAX_URL", "OZGMAP_COLUMNS", "TEMPLATE_EXAMPLE", "WSP_COLUMNS",
-           "WSP_OTHER_SOURCE", "DownloadFailed", "ImportFailed", "ImportIssue", "ImportReport",
-           "Layout", "ars_to_ags", "detect_layout", "fetch_dashboard", "german_int",
-           "import_file", "read_table", "template_csv", "validate", "validate_rows"]
+           "MAX_ROWS", "MAX_URL", "OZGMAP_COLUMNS", "PVOG_SOURCE", "TEMPLATE_EXAMPLE",
+           "WSP_COLUMNS", "WSP_OTHER_SOURCE", "ImportFailed", "ImportIssue", "ImportReport",
+           "Layout", "ars_to_ags", "detect_layout", "german_int", "import_file", "import_files",
+           "read_table", "template_csv", "validate", "validate_rows"]

@@ -55,10 +55,6 @@ class ImportFailed(Exception):
         super().__init__(f"{issues[0]}{more}" if issues else "Import abgelehnt")
 
 
-class DownloadFailed(Exception):
-    """The dashboard export could not be fetched (bad ARS, HTTP or network error)."""
-
-
 @dataclass
 class ImportReport:
     """Result of :func:`import_file`; with ``dry_run`` the counts are what *would* happen."""
@@ -189,6 +185,13 @@ def rows_text(n: int) -> str:
 def examples(items: list[str], n: int = 5) -> str:
     more = f" und {german_int(len(items) - n)} weitere" if len(items) > n else ""
     return "; ".join(items[:n]) + more
+
+
+def unknown_leika_note(items: list[str]) -> str:
+    """The note about rows kept without OZG-ID (``items``: "Zeile 4: <key> „<name>“")."""
+    return (f"{rows_text(len(items))} mit LeiKa-Schlüssel, den der OZG-Katalog keiner "
+            "OZG-Leistung zuordnet: übernommen ohne OZG-ID (in Downloads enthalten, in Karte "
+            f"und Zahlen nicht gezählt), z. B. {examples(items)}")
 
 
 class Layout:

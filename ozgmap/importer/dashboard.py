@@ -1,30 +1,37 @@
 """The per-region export of the federal "Dashboard Digitale Verwaltung" (Open-PVOG), read
-unchanged, and its download (:func:`fetch_dashboard`).
+unchanged: a file a steward downloaded, or what :mod:`ozgmap.sources.sync` fetched from the
+data API.
 
-Used columns: ``leika_key, ars, ozgid, url, online_status, aktiv, art_flaechendeckung``; the
-others (``leika_name, ars_name, bundesland`` …) are ignored. The 12-digit ARS maps to an AGS
-(:func:`ars_to_ags`). Status is ``umgesetzt`` if ``online_status = ok`` and ``aktiv = ja``,
-else ``in Bearbeitung`` (listed but not usable online: work in progress, not "offen").
-OZG-ID from ``ozgid`` if the catalogue knows it, else through the LeiKa key.
+Used columns: ``leika_key, ars, ozgid, url, online_status, aktiv, art_flaechendeckung,
+begruendung_nicht_beruecksichtigt, datenstand_pvog_import``; the others (``leika_name,
+ars_name, bundesland, export_datum`` …) are ignored. The 12-digit ARS maps to an AGS
+(:func:`ars_to_ags`). Status is ``umgesetzt`` if ``online_status = ok`` and ``aktiv`` is not
+``nein`` (empty = not stated), else ``in Bearbeitung`` (listed but not usable online: work in
+progress, not "offen"). OZG-ID from ``ozgid`` if the catalogue knows it, else through the LeiKa
+key; a LeiKa key the 2019 catalogue does not know, or maps to no OZG-Leistung, is kept with an
+empty OZG-ID and reported (as in the WSP.NRW layout). ``datenstand_pvog_import`` is the
+record's Stand, ``begruendung_nicht_beruecksichtigt`` its Hinweis.
 """
 from __future__ import annotations
 
-import http.client
+import datetime as dt
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
-from .base import (MAX_BYTES, DownloadFailed, Layout, Row, check_flaeche, check_leika,
-                   check_url, choice)
+from .base import Layout, Row, check_flaeche, check_url, choice, unknown_leika_note
 
 DASHBOARD_COLUMNS = ["leika_key", "leika_name", "leika_bezeichnung", "ars", "ars_name",
                      "ars_federal_state", "bundesland", "ozgid", "ozg_bezeichnung", "url",
-                     "online_status", "aktiv", "art_flaechendeckung"]
+                     "online_status", "aktiv", "art_flaechendeckung",
+                     "begruendung_nicht_beruecksichtigt", "datenstand_pvog_import",
+                     "export_datum"]
 DASHBOARD_REQUIRED = ["leika_key", "ars", "ozgid", "url", "online_status", "aktiv",
                       "art_flaechendeckung"]
 DASHBOARD_SOURCE = "Dashboard Digitale Verwaltung (Export {name})"
+#: ``quelle`` of the records fetched from the data API (the same every day: the Stand is kept
+#: in the record's ``stand``, so a refresh does not rewrite every record).
+PVOG_SOURCE = "Dashboard Digitale Verwaltung (Open-PVOG)"
+_STAND = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?|"
+                    r"(\d{2})\.(\d{2})\.(\d{4})(?: [0-9:]+)?")
 
 
 def ars_to_ags(ars: str) -> str:
@@ -36,6 +43,23 @@ def ars_to_ags(ars: str) -> str:
     if ars[9:] == "000":
         return ars[:5]
     return ars[:5] + ars[9:]
+
+
+def check_stand(row: Row, col: str) -> dt.date | None:
+    """The date of a Stand column: ISO (with or without time) or DD.MM.YYYY."""
+    value = row.get(col)
+    if not value:
+        return None
+    m = _STAND.fullmatch(value)
+    try:
+        if m and m.group(1):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m:
+            return dt.date(int(m.group(6)), int(m.group(5)), int(m.group(4)))
+    except ValueError:
+        pass
+    row.err(col, "Datum muss die Form JJJJ-MM-TT (auch mit Uhrzeit) oder TT.MM.JJJJ haben")
+    return None
 
 
 class DashboardLayout(Layout):
@@ -52,6 +76,12 @@ class DashboardLayout(Layout):
     def recognises(cls, present: list[str]) -> bool:
         return "ars" in present
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: ``quelle`` of the records; the data API's import sets :data:`PVOG_SOURCE`
+        self.source = DASHBOARD_SOURCE.format(name=self.file)
+        self.unknown: list[str] = []
+
     def record(self, row: Row) -> dict:
         cat = self.cat
         ars, ags = row.get("ars"), ""
@@ -61,63 +91,35 @@ class DashboardLayout(Layout):
             ags = ars_to_ags(ars)
             if ags not in cat.gebiete:
                 row.err("ars", f"ARS unbekannt: AGS {ags} ist kein Gebiet in der Datenbank")
-        leika_key, ozgid = check_leika(row, cat), row.get("ozgid")
-        ozg_id = ""
-        if ozgid in cat.ozg_ids:
-            ozg_id = ozgid
-        elif leika_key:
-            ozg_id = cat.leika[leika_key]
-            if ozgid and not ozg_id:
-                row.err("ozgid", "OZG-ID unbekannt und der LeiKa-Schlüssel ist keiner "
-                                 "OZG-Leistung zugeordnet")
-        elif ozgid:
-            row.err("ozgid", "OZG-ID unbekannt (nicht im OZG-Katalog)")
-        elif leika_key == "":
+        leika_key, ozgid = row.get("leika_key"), row.get("ozgid")
+        if leika_key and not re.fullmatch(r"[0-9]{14}", leika_key):
+            row.err("leika_key", "LeiKa-Schlüssel muss 14 Ziffern haben")
+        if ozgid and not re.fullmatch(r"[0-9]{1,16}", ozgid):
+            row.err("ozgid", "OZG-ID muss eine Zahl sein")
+        if not leika_key and not ozgid:
             row.err("ozgid", "ozgid oder leika_key muss angegeben sein")
+        elif not leika_key and ozgid not in cat.ozg_ids:
+            row.err("ozgid", "OZG-ID unbekannt (nicht im OZG-Katalog) und kein LeiKa-Schlüssel")
+        # unknown to the 2019 catalogue: kept by its LeiKa key, reported (WSP.NRW does the same)
+        ozg_id = ozgid if ozgid in cat.ozg_ids else cat.leika.get(leika_key, "")
         online = choice(row.get("online_status"), ["ok", "nicht ok"])
         if online is None:
             row.err("online_status", "online_status muss „ok“ oder „nicht ok“ sein")
         aktiv = choice(row.get("aktiv"), ["ja", "nein"])
-        if aktiv is None:
-            row.err("aktiv", "aktiv muss „ja“ oder „nein“ sein")
-        return {"ags": ags, "ozg_id": ozg_id, "leika_key": leika_key or "",
-                "status": "umgesetzt" if (online, aktiv) == ("ok", "ja") else "in Bearbeitung",
+        if row.get("aktiv") and aktiv is None:
+            row.err("aktiv", "aktiv muss leer, „ja“ oder „nein“ sein")
+        return {"ags": ags, "ozg_id": ozg_id, "leika_key": leika_key,
+                "status": "umgesetzt" if online == "ok" and aktiv != "nein" else "in Bearbeitung",
                 "reifegrad": None, "url": check_url(row, "url"), "seit": None,
                 "flaechendeckung": check_flaeche(row, "art_flaechendeckung"),
-                "quelle": DASHBOARD_SOURCE.format(name=row.file), "stelle": ""}
+                "quelle": self.source, "stelle": "",
+                "hinweis": " ".join(row.get("begruendung_nicht_beruecksichtigt").split()),
+                "stand": check_stand(row, "datenstand_pvog_import")}
 
+    def kept(self, line: int, row: Row, rec: dict) -> None:
+        if not rec["ozg_id"]:
+            self.unknown.append(f"Zeile {line}: {rec['leika_key']} „{row.get('leika_name')}“")
+            self.unknown_leika += 1
 
-def fetch_dashboard(url_template: str, ars: str, dest: Path, timeout: float = 60) -> Path:
-    """Download the dashboard export for a 12-digit ARS to *dest* and return its path.
-
-    *dest* is the target file, or an existing directory (then the file is named
-    ``dashboard-<ARS>.csv`` or ``.xlsx`` by content). Raises :class:`DownloadFailed`.
-    """
-    ars = (ars or "").strip()
-    if not re.fullmatch(r"[0-9]{12}", ars):
-        raise DownloadFailed(f"'{ars}' ist kein Regionalschlüssel: ARS muss 12 Ziffern haben "
-                             "(z. B. 055700044044 für Telgte)")
-    url = url_template.format(ars=ars)
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise DownloadFailed(f"Dashboard-Adresse muss mit http:// oder https:// beginnen: {url}")
-    req = urllib.request.Request(url, headers={"User-Agent": "ozgmap"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (http/s only)
-            body = resp.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise DownloadFailed(f"Dashboard-Export für ARS {ars} nicht abrufbar: HTTP "
-                             f"{exc.code} {exc.reason} ({url})") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise DownloadFailed(f"Dashboard nicht erreichbar ({url}): {reason}") from None
-    if len(body) > MAX_BYTES:
-        raise DownloadFailed(f"Dashboard-Export für ARS {ars} ist größer als "
-                             f"{MAX_BYTES // (1024 * 1024)} MB")
-    dest = Path(dest)
-    if dest.is_dir():
-        dest = dest / f"dashboard-{ars}.{'xlsx' if body.startswith(b'PK') else 'csv'}"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(body)
-    tmp.replace(dest)
-    return dest
+    def notes(self) -> list[str]:
+        return [unknown_leika_note(self.unknown)] if self.unknown else []

@@ -2,11 +2,12 @@
 Gebiete, then all records written in one transaction, or nothing."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalog import sha256_of
-from ..store import DATA_FIELDS, KEY_FIELDS, Store
+from ..store import DATA_FIELDS, KEY_FIELDS, Store, normalised
 from .base import (Catalogue, ImportFailed, ImportIssue, ImportReport, Progress, Row, fail,
                    german_int)
 from .ozgmap import OZGMAP_COLUMNS, OzgmapLayout
@@ -34,7 +35,9 @@ def validate(store: Store, path: Path, *, progress: Progress | None = None
     return checked.layout, checked.records
 
 
-def _check(store: Store, path: Path, progress: Progress | None) -> _Checked:
+def _check(store: Store, path: Path, progress: Progress | None,
+           source: str | None = None) -> _Checked:
+    """Read and check *path*; *source* sets the ``quelle`` of dashboard records."""
     name, _header, rows = read_table(path)
     if not rows:
         raise fail(path.name, "Datei enthält keine Datenzeilen (nur die Kopfzeile)")
@@ -42,6 +45,8 @@ def _check(store: Store, path: Path, progress: Progress | None) -> _Checked:
         progress(f"Prüfe {german_int(len(rows))} {'Zeile' if len(rows) == 1 else 'Zeilen'} "
                  f"(Format {name}) …")
     layout = LAYOUTS[name](Catalogue.of(store), path.name, path)
+    if source and name == "dashboard":
+        layout.source = source
     layout.check_store(store)
     issues: list[ImportIssue] = []
     records: list[dict] = []
@@ -110,10 +115,10 @@ def _would_write(store: Store, records: list[dict]) -> tuple[int, int, int]:
     current = {tuple(r[k] for k in KEY_FIELDS): r for r in store.records()}
     added = updated = 0
     for rec in records:
-        old = current.get(tuple(rec[k] for k in KEY_FIELDS))
+        old, new = current.get(tuple(rec[k] for k in KEY_FIELDS)), normalised(rec)
         if old is None:
             added += 1
-        elif any(old[k] != rec[k] for k in DATA_FIELDS):
+        elif any(old[k] != new[k] for k in DATA_FIELDS):
             updated += 1
     return added, updated, len(records) - added - updated
 
@@ -126,17 +131,67 @@ def import_file(store: Store, path: Path, *, by: str, dry_run: bool = False,
     exactly as :meth:`Store.apply` would count them.
     """
     path = Path(path)
-    checked = _check(store, path, progress)
-    records = checked.records
-    report = ImportReport(layout=checked.layout, rows=len(records), dry_run=dry_run,
-                          unknown_leika=checked.unknown_leika, notes=checked.notes)
+    return _write(store, [_check(store, path, progress)], by=by, dry_run=dry_run,
+                  progress=progress, datei=path.name, sha256=sha256_of(path))
+
+
+def import_files(store: Store, paths: list[Path], *, by: str, datei: str, source: str,
+                 dry_run: bool = False, progress: Progress | None = None,
+                 meta_values: dict[str, str] | None = None) -> ImportReport:
+    """Validate several dashboard files (the regions of one fetch) and write them as **one**
+    import, all or nothing; every problem of every file is reported.
+
+    *source* is the ``quelle`` of their records. A record in two files (a Land's records
+    fetched with two of its Kreise) is taken once if equal, refused if it differs.
+    """
+    checked, issues = [], []
+    for path in paths:
+        try:
+            checked.append(_check(store, Path(path), progress, source=source))
+        except ImportFailed as exc:
+            issues += exc.issues
+    others = sorted({c.layout for c in checked} - {"dashboard"})
+    if others:
+        issues.append(ImportIssue(datei, None, None, None,
+                                  "keine Dashboard-Daten (Format " + ", ".join(others) + ")"))
+    if issues:
+        raise ImportFailed(issues)
+    return _write(store, checked, by=by, dry_run=dry_run, progress=progress, datei=datei,
+                  sha256=sha256_of_many(paths), meta_values=meta_values)
+
+
+def sha256_of_many(paths: list[Path]) -> str:
+    """One digest of several files (their digests in order)."""
+    return hashlib.sha256("".join(sha256_of(Path(p)) for p in paths).encode()).hexdigest()
+
+
+def _write(store: Store, checked: list[_Checked], *, by: str, dry_run: bool,
+           progress: Progress | None, datei: str, sha256: str,
+           meta_values: dict[str, str] | None = None) -> ImportReport:
+    """Merge checked files (equal records once, different ones refused) and write them."""
+    records: dict[tuple, dict] = {}
+    issues: list[ImportIssue] = []
+    notes: list[str] = []
+    for c in checked:
+        notes += c.notes
+        for rec in c.records:
+            key = tuple(rec[k] for k in KEY_FIELDS)
+            if key in records and normalised(records[key]) != normalised(rec):
+                issues.append(ImportIssue(datei, None, "ags, ozg_id, leika_key", " / ".join(key),
+                                          "zwei Dateien geben denselben Eintrag verschieden an"))
+            records.setdefault(key, rec)
+    if issues:
+        raise ImportFailed(issues)
+    merged = list(records.values())
+    report = ImportReport(layout=checked[0].layout, rows=len(merged), dry_run=dry_run,
+                          unknown_leika=sum(c.unknown_leika for c in checked), notes=notes)
     if dry_run:
-        report.added, report.updated, report.unchanged = _would_write(store, records)
+        report.added, report.updated, report.unchanged = _would_write(store, merged)
         return report
     if progress:
-        progress(f"Schreibe {german_int(len(records))} "
-                 f"{'Datensatz' if len(records) == 1 else 'Datensätze'} …")
-    res = store.apply(records, by=by, datei=path.name, format=checked.layout,
-                      sha256=sha256_of(path))
+        progress(f"Schreibe {german_int(len(merged))} "
+                 f"{'Datensatz' if len(merged) == 1 else 'Datensätze'} …")
+    res = store.apply(merged, by=by, datei=datei, format=checked[0].layout, sha256=sha256,
+                      meta_values=meta_values)
     report.added, report.updated, report.unchanged = res.added, res.updated, res.unchanged
     return report

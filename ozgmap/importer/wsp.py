@@ -13,7 +13,7 @@ import re
 from ..catalog import sha256_of
 from ..config import SHA256, WSP_BASE_URL, WSP_FILE, WSP_SOURCE, WSP_STAND
 from ..store import Store
-from .base import MAX_URL, Layout, Row, choice, examples, fail, rows_text
+from .base import MAX_URL, Layout, Row, choice, examples, fail, rows_text, unknown_leika_note
 
 WSP_COLUMNS = ["name", "nummer", "onlinedienst (übergeordnet)", "live", "landingpage",
                "direktlink (nur ods ohne landingpage)", "stelle"]
@@ -106,10 +106,7 @@ class WspLayout(Layout):
     def notes(self) -> list[str]:
         out = []
         if self.unknown:
-            out.append(
-                f"{rows_text(len(self.unknown))} mit LeiKa-Schlüssel, den der OZG-Katalog "
-                "keiner OZG-Leistung zuordnet: übernommen ohne OZG-ID (in Downloads enthalten, "
-                f"in Karte und Zahlen nicht gezählt), z. B. {examples(self.unknown)}")
+            out.append(unknown_leika_note(self.unknown))
         if self.skipped_rows:
             out.append(
                 f"{rows_text(len(self.skipped_rows))} nicht übernommen, weil die Spalte Stelle "

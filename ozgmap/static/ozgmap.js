@@ -101,6 +101,7 @@
     box.appendChild(el("div", null, (kreisNames[p.kreis_ags] || "") + " · AGS " + p.ags));
     box.appendChild(el("div", null, f && f.online !== null
       ? pct(f.anteil) + " (" + f.online + " von " + f.leistungen_im_filter + ")" : "keine Daten"));
+    if (f && f.beispieldaten) { box.appendChild(el("div", { "class": "sample" }, "Beispieldaten")); }
     return box;
   }
 
@@ -161,7 +162,16 @@
     h.appendChild(sub);
     detail.appendChild(h);
     detail.appendChild(el("p", null, b.anzahl + " Angebote " + (b.ansicht === "eigene"
-      ? "der Gemeinde selbst" : "für die Einwohner (Gemeinde, Kreis, Land, Bund)") + " im gewählten Filter."));
+      ? "der Gemeinde selbst" : "für die Einwohner (Gemeinde, Kreis, Land, Bund)") + " im gewählten Filter"
+      + (b.nicht_gezaehlt ? ", dazu " + b.nicht_gezaehlt + " nicht gezählte" : "") + "."));
+    if (b.beispieldaten) {
+      var note = el("p", { "class": "notice sample body-data" });
+      note.appendChild(el("strong", null, "Beispieldaten:"));
+      note.appendChild(document.createTextNode(" Die Angaben hier sind " + (b.nur_beispieldaten ? "" : "teils ")
+        + "erzeugte Beispieldaten, keine echten Umsetzungsstände."));
+      detail.appendChild(note);
+    }
+    (b.stand || []).forEach(function (s) { detail.appendChild(el("p", { "class": "stand body-data" }, s.text)); });
     var links = el("p", { "class": "detail-links" });
     var nb = el("a", { href: "/nachbarn?ags=" + encodeURIComponent(b.ags) }, "Nachbarn vergleichen");
     links.appendChild(nb);
@@ -185,6 +195,10 @@
         if (o.leika_key) { meta += " · LeiKa " + o.leika_key; }
         if (o.stelle) { meta += " · zuständig: " + o.stelle; }
         li.appendChild(el("span", { "class": "meta" }, meta));
+        if (!o.gezaehlt) {
+          li.appendChild(el("span", { "class": "meta uncounted" }, "nicht gezählt: " + o.flaechendeckung
+            + (o.hinweis ? " – " + o.hinweis : "")));
+        }
         li.appendChild(el("span", { "class": "source" + (o.beispieldaten ? " sample" : "") }, "Quelle: " + o.quelle));
         ul.appendChild(li);
       });

@@ -115,7 +115,8 @@ def gebiet(ags: str):
     snap, f, _ = read_filter(strict=True)
     ags = parse_ags(ags, snap)
     body = body_with_overview(services().coverage, ags, f, snap, url_for("pages.nachbarn"))
-    return json_response(snap, {**body, **meta(snap, f)})
+    # this answer's "beispieldaten": whether the body's offers shown here are sample data
+    return json_response(snap, {**body, **meta(snap, f), "beispieldaten": body["beispieldaten"]})
 
 
 @bp.get("/geometrie/<level>.geojson")

@@ -53,7 +53,8 @@ def meta(snap: Snapshot, f: Filter | None = None) -> dict:
     out = {"datenstand": snap.changed_at.isoformat() if snap.changed_at else None,
            "beispieldaten": snap.has_sample and not (f and f.nur_echt),
            "quellen": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}",
-                       "katalog": c.CREDIT_CATALOG, "daten": snap.real_sources}}
+                       "katalog": c.CREDIT_CATALOG, "daten": snap.real_sources,
+                       "stand": snap.source_stands}}
     if f is not None:
         out["filter"] = filter_query(f)
         out["ansicht"] = VIEWS[f.ansicht]
@@ -120,7 +121,7 @@ def page_context(snap: Snapshot, f: Filter) -> dict:
             "kreise": kreise, "leistungen": leistungen, "statuses": STATUS_ORDER,
             "views": VIEWS, "legend": maps.legend_classes(),
             "legend_css": maps.legend_css(), "sample": snap.has_sample and not f.nur_echt,
-            "credits": credits(), "snap": snap, "real_sources": snap.real_sources,
+            "credits": credits(), "snap": snap, "real_sources": snap.source_lines,
             "legend_text": describe(snap, f), "area_name": area_name(),
             "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
             "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),

@@ -34,7 +34,7 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
 
 
 #: The figures the map colours and labels by (names and Kreise come with the geometry).
-MAP_FIGURES = "leistungen_im_filter,online,anteil"
+MAP_FIGURES = "leistungen_im_filter,online,anteil,beispieldaten"
 
 
 def _map_page(embed: bool = False) -> Response:

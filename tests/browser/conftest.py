@@ -13,6 +13,7 @@ driven by Playwright without Playwright's own browser downloads.
 """
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -121,19 +122,16 @@ def _ozgmap_command() -> list[str]:
     return [str(exe)] if exe.exists() else [shutil.which("ozgmap") or "ozgmap"]
 
 
-@pytest.fixture(scope="session")
-def live_server(template_db, tmp_path_factory, host) -> LiveServer:
-    """``ozgmap serve`` (gunicorn, 2 workers) on a free loopback port; stopped at the end."""
-    tmp = tmp_path_factory.mktemp("live")
-    db = tmp / "ozgmap.sqlite"
-    shutil.copy(template_db, db)
+@contextlib.contextmanager
+def serve(db: Path, tmp: Path, frame_ancestors: str = "*"):
+    """``ozgmap serve`` (gunicorn, 2 workers) over *db* on a free loopback port."""
     port = free_port()
     env = {**os.environ, "OZGMAP_DATABASE_URL": f"sqlite:///{db}",
            "OZGMAP_INSTANCE_DIR": str(tmp), "OZGMAP_CACHE_DIR": str(tmp / "cache"),
            "OZGMAP_TILES": "", "OZGMAP_TILES_ATTRIBUTION": "",
-           "OZGMAP_FRAME_ANCESTORS": host.origin}
+           "OZGMAP_FRAME_ANCESTORS": frame_ancestors}
     log = tmp / "server.log"
-    server = LiveServer(f"http://127.0.0.1:{port}", db, log, host.origin)
+    server = LiveServer(f"http://127.0.0.1:{port}", db, log, frame_ancestors)
     proc = ServerProcess("ozgmap serve", _ozgmap_command() + [
         "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env, log, tmp)
     try:
@@ -142,6 +140,22 @@ def live_server(template_db, tmp_path_factory, host) -> LiveServer:
         pytest.fail(str(exc))
     with proc:
         server.get("/")  # warm one worker's map skeleton before the clock-sensitive tests
+        yield server
+
+
+@pytest.fixture(scope="session")
+def serve_db():
+    """``serve_db(db, tmp)``: a context manager running ``ozgmap serve`` over another DB."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def live_server(template_db, tmp_path_factory, host) -> LiveServer:
+    """``ozgmap serve`` on a copy of the session's template DB; stopped at the end."""
+    tmp = tmp_path_factory.mktemp("live")
+    db = tmp / "ozgmap.sqlite"
+    shutil.copy(template_db, db)
+    with serve(db, tmp, host.origin) as server:
         yield server
 
 

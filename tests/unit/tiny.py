@@ -16,7 +16,7 @@ def record(ags: str, ozg_id: str, status: str = "umgesetzt", quelle: str = REAL)
     return {"ags": ags, "ozg_id": ozg_id, "leika_key": "", "status": status,
             "reifegrad": None, "url": f"https://{ags}.example/{ozg_id}",
             "seit": dt.date(2025, 1, 1), "flaechendeckung": "", "quelle": quelle,
-            "stelle": "", "erfasst_am": dt.datetime(2025, 1, 2)}
+            "stelle": "", "erfasst_am": dt.datetime(2025, 1, 2), "stand": None, "hinweis": ""}
 
 
 RECORDS = [record(A, L1), record(KREIS, L2), record(LAND, L3, "in Bearbeitung"),
@@ -58,8 +58,11 @@ class TinyStore:
         return dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
 
     def record_keys(self):
-        return [(r["ags"], r["ozg_id"], r["leika_key"], r["status"], r["quelle"])
-                for r in self._records]
+        return [(r["ags"], r["ozg_id"], r["leika_key"], r["status"], r["quelle"],
+                 r["flaechendeckung"]) for r in self._records]
+
+    def stands(self) -> dict:
+        return {}
 
     def records(self, **where) -> list[dict]:
         return [r for r in self._records if all(r[k] == v for k, v in where.items())]

@@ -1,0 +1,1 @@
+"""Clients of outside data (no Flask): the federal Open-PVOG data API."""
