@@ -38,11 +38,11 @@ run: init
 	$(BIN)/ozgmap serve --host $(HOST) --port $(PORT)
 
 ## make test: install (with Chromium from Debian for the browser tests), run the whole suite,
-## then check that the benchmark still runs (scripts/bench.py --quick: errors fail, figures not)
+## first checking that the benchmark still runs (scripts/bench.py --quick: errors fail, figures not)
 test: install
 	sh scripts/install_test_deps.sh
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 	$(BIN)/python scripts/bench.py --quick
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 ## make check: the linter (ruff, pinned) and the fast unit tests, in seconds
 check: install
