@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 
 from . import catalog as catalog_mod
 from . import config as cfg
-from . import importer, sample
+from . import importer, sample, server
 from .app_services import services
+from .store import WriteConflict
 
 
 def _say(msg: str) -> None:
@@ -109,12 +110,12 @@ def _load_wsp(store, conf) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port.")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn-Worker.")
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Dienst mit gunicorn starten (so auch im Betrieb)."""
-    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--timeout", "120",  # a worker's first request loads the data (seconds for Germany)
-            "--access-logfile", "-", "ozgmap.wsgi:app"]
+@click.option("--workers", type=int, help="gunicorn-Worker (Standard: einer je CPU, "
+              "mindestens 2).")
+@click.option("--threads", type=int, help=f"Threads je Worker (Standard: {server.THREADS}).")
+def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
+    """Dienst mit gunicorn starten (so auch im Betrieb, hinter nginx: README)."""
+    args = server.gunicorn_args(host, port, workers, threads)
     _say(f"ozgmap läuft auf http://{host}:{port}/  (Strg+C beendet)")
     os.execvp(sys.executable, [sys.executable, "-m"] + args)
 
@@ -178,6 +179,9 @@ def import_command(file: Path | None, ars: str | None, dry_run: bool,
         for issue in exc.issues:
             click.echo(str(issue), err=True)
         fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
+    except WriteConflict as exc:
+        fail("Nichts importiert: Dieselben Einträge wurden gleichzeitig anders geändert "
+             f"(z. B. über die Schreib-API; {exc}). Bitte den Import wiederholen.")
     counts = (f"{importer.german_int(report.added)} neu, "
               f"{importer.german_int(report.updated)} geändert, "
               f"{importer.german_int(report.unchanged)} unverändert.")

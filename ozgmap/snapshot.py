@@ -4,11 +4,13 @@ filter (:class:`~ozgmap.filters.Filter`) counts (:func:`describe`).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from .config import SAMPLE_SOURCE
 from .filters import STATUS_ORDER, Filter
+from .safety import MAX_SOURCES_SHOWN
 from .store import BUND_AGS, Store
 
 class Rec:
@@ -49,7 +51,7 @@ class Snapshot:
     changed_at: object = None
     _store: Store | None = field(default=None, repr=False)
     _by_body: dict = field(default_factory=dict, repr=False)
-    _sources: set = field(default_factory=set, repr=False)
+    _sources: Counter = field(default_factory=Counter, repr=False)
     _details: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -66,7 +68,7 @@ class Snapshot:
             rec = Rec(keep(ags, ags), keep(ozg_id, ozg_id), keep(leika_key, leika_key),
                       keep(status, status), keep(quelle, quelle))
             snap._by_body.setdefault(rec.ags, []).append(rec)
-            snap._sources.add(rec.quelle)
+            snap._sources[rec.quelle] += 1
         return snap
 
     def all_records(self) -> list[dict]:
@@ -101,8 +103,19 @@ class Snapshot:
 
     @cached_property
     def real_sources(self) -> list[str]:
-        """The sources of all records that are not Beispieldaten, for credits."""
-        return sorted(self._sources - {SAMPLE_SOURCE})
+        """The sources of the records that are not Beispieldaten, for credits: the
+        :data:`MAX_SOURCES_SHOWN` with the most records, by name (see :attr:`more_sources`)."""
+        return sorted(self._real_sources_by_size[:MAX_SOURCES_SHOWN])
+
+    @cached_property
+    def more_sources(self) -> int:
+        """How many sources :attr:`real_sources` leaves out (all are in the CSV download)."""
+        return max(0, len(self._real_sources_by_size) - MAX_SOURCES_SHOWN)
+
+    @cached_property
+    def _real_sources_by_size(self) -> list[str]:
+        return [q for q, _n in sorted(self._sources.items(), key=lambda kv: (-kv[1], kv[0]))
+                if q != SAMPLE_SOURCE]
 
     @cached_property
     def has_sample(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -76,6 +77,7 @@ umsetzung = sa.Table(
     sa.Column("import_id", sa.Integer),
     sa.UniqueConstraint(*KEY_FIELDS, name="uq_umsetzung_key"),
     sa.Index("ix_umsetzung_ozg", "ozg_id"),
+    sqlite_autoincrement=True,  # ids are never reused: history is keyed by them (0003)
 )
 umsetzung_history = sa.Table(
     "umsetzung_history", metadata,
@@ -129,6 +131,25 @@ class WriteResult:
                 "deleted": self.deleted}
 
 
+class WriteConflict(Exception):
+    """Another write changed the same records at the same time; this one wrote nothing."""
+
+
+class RecordsExist(Exception):
+    """:meth:`Store.apply` with ``only_new``: these keys are stored already; nothing written."""
+
+    def __init__(self, keys: list[tuple]):
+        super().__init__(f"{len(keys)} Einträge gibt es schon")
+        self.keys = keys
+
+
+def _is_conflict(exc: sa.exc.DBAPIError) -> bool:
+    """A key written by another transaction since this one read, a lock, or PostgreSQL's
+    "try again" (serialization failure 40001, deadlock 40P01)."""
+    return isinstance(exc, sa.exc.IntegrityError) or getattr(exc.orig, "sqlstate", None) in (
+        "40001", "40P01") or any(w in str(exc.orig).lower() for w in ("locked", "busy"))
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
@@ -156,6 +177,22 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.engine = _engine(url)
+
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A transaction that reads and writes records as one: on SQLite it takes the write
+        lock first (``BEGIN IMMEDIATE``), so nobody writes between its reading and its
+        writing; a conflict all the same (PostgreSQL: a key inserted meanwhile) rolls it back
+        and raises :class:`WriteConflict`."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            if not _is_conflict(exc):
+                raise
+            raise WriteConflict(str(exc.orig).splitlines()[0][:200]) from exc
 
     # --- schema and reference data ---------------------------------------------------------
 
@@ -298,18 +335,25 @@ class Store:
     # --- writing ------------------------------------------------------------------------
 
     def apply(self, records: list[dict], *, by: str, datei: str = "", format: str = "",
-              sha256: str = "", replace_source: str | None = None) -> WriteResult:
+              sha256: str = "", replace_source: str | None = None,
+              only_new: bool = False) -> WriteResult:
         """Insert or update *records* in one transaction; all or nothing.
 
         Each record holds the key fields and :data:`DATA_FIELDS`. A record equal to the
         stored one is counted unchanged and writes nothing. With *replace_source* (used for
         Beispieldaten), stored records of that source missing from *records* are deleted, and
-        stored records of any other source are left as they are.
+        stored records of any other source are left as they are. With *only_new*, any record
+        already stored raises :class:`RecordsExist` (checked in the same transaction).
         """
         now = _now()
         res = WriteResult()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             current = self._current(conn, records, replace_source)
+            if only_new:
+                there = [k for k in (tuple(r[f] for f in KEY_FIELDS) for r in records)
+                         if k in current]
+                if there:
+                    raise RecordsExist(there)
             run_id = conn.execute(import_run.insert().values(
                 datei=datei, format=format, sha256=sha256, von=by, am=now,
                 added=0, updated=0, unchanged=0, deleted=0)).inserted_primary_key[0]
@@ -385,7 +429,7 @@ class Store:
         """Delete the current records with these (ags, ozg_id, leika_key) keys; history kept."""
         now = _now()
         res = WriteResult()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             run_id = conn.execute(import_run.insert().values(
                 datei="", format="delete", sha256="", von=by, am=now, added=0, updated=0,
                 unchanged=0, deleted=0)).inserted_primary_key[0]

@@ -10,12 +10,14 @@ OZG-ID from ``ozgid`` if the catalogue knows it, else through the LeiKa key.
 from __future__ import annotations
 
 import http.client
+import io
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from .. import safety
 from .base import (MAX_BYTES, DownloadFailed, Layout, Row, check_flaeche, check_leika,
                    check_url, choice)
 
@@ -44,6 +46,7 @@ class DashboardLayout(Layout):
     name = "dashboard"
     columns = DASHBOARD_COLUMNS
     required = DASHBOARD_REQUIRED
+    text_columns = DASHBOARD_REQUIRED  # the descriptive columns are not read
     key_columns = "ars, ozgid, leika_key"
     hint = ("den Export des Dashboards Digitale Verwaltung (" + ", ".join(DASHBOARD_COLUMNS)
             + ")")
@@ -113,6 +116,11 @@ def fetch_dashboard(url_template: str, ars: str, dest: Path, timeout: float = 60
     if len(body) > MAX_BYTES:
         raise DownloadFailed(f"Dashboard-Export für ARS {ars} ist größer als "
                              f"{MAX_BYTES // (1024 * 1024)} MB")
+    if body.startswith(b"PK"):
+        try:
+            safety.check_xlsx(io.BytesIO(body))
+        except safety.UnsafeArchive as exc:
+            raise DownloadFailed(f"Dashboard-Export für ARS {ars} abgelehnt: {exc}") from None
     dest = Path(dest)
     if dest.is_dir():
         dest = dest / f"dashboard-{ars}.{'xlsx' if body.startswith(b'PK') else 'csv'}"
