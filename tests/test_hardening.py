@@ -3,16 +3,15 @@ tests/browser/test_slow_clients.py and test_server.py): each test reproduces one
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import json
-import threading
 import time
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from test_importer import dashboard_server  # noqa: F401 - the fixture
 
 from ozgmap import coverage as coverage_mod
 from ozgmap import importer, safety, services
@@ -243,30 +242,12 @@ def _real_xlsx(tmp_path) -> bytes:
     return (tmp_path / "ok.xlsx").read_bytes()
 
 
-def test_a_downloaded_zip_bomb_is_refused_and_not_saved(tmp_path, monkeypatch):
-    body = _bomb(tmp_path / "served.xlsx").read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/export?ars={{ars}}"
-        with pytest.raises(importer.DownloadFailed, match="entpackt zu groß"):
-            importer.fetch_dashboard(url, "055700044044", tmp_path / "dl")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert not list((tmp_path).glob("dl*"))
+def test_a_downloaded_zip_bomb_is_refused_and_not_saved(tmp_path, dashboard_server):  # noqa: F811
+    url, served, _requests = dashboard_server
+    _bomb(served / "055700044044.csv")  # the test server serves any body under that name
+    with pytest.raises(importer.DownloadFailed, match="entpackt zu groß"):
+        importer.fetch_dashboard(url, "055700044044", tmp_path / "dl")
+    assert not list(tmp_path.glob("dl*"))
 
 
 # --- defect 11: the Host header ----------------------------------------------------------------
