@@ -65,7 +65,7 @@ def test_formulas_come_out_neutralised_in_every_csv(client, store):
     near = _csv_rows(client.get(f"/api/nachbarn?ags=05515000&leistung={o}&format=csv"))
     assert ["'+1+1"] == [x[-1] for x in near if x[0] == TELGTE]
     for path in ("/daten/umsetzungen.csv", f"/api/nachbarn?ags=05515000&leistung={o}&format=csv",
-                 "/tabelle.csv", "/api/umsetzung?format=csv",
+                 "/tabelle.csv", "/api/umsetzung?format=csv", f"/gebiet/{TELGTE}.csv",
                  "/api/luecken?ags=05515000&format=csv"):
         for cells in _csv_rows(client.get(path)):
             assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], (path, cells)
