@@ -16,7 +16,7 @@ class Services:
         self.config = config
         self.store = Store(config["OZGMAP_DATABASE_URL"])
         self._boundaries: Boundaries | None = None
-        self.coverage = Coverage(self.store)
+        self.coverage = Coverage(self.store, float(config["OZGMAP_RELOAD_INTERVAL"]))
 
     @property
     def boundaries(self) -> Boundaries:
@@ -32,3 +32,12 @@ def services(app: Flask | None = None) -> Services:
     if "ozgmap" not in app.extensions:
         app.extensions["ozgmap"] = Services(app.config)
     return app.extensions["ozgmap"]
+
+
+def warm(app: Flask) -> None:
+    """Load what the first request of a process would (the data snapshot, the map page), so
+    that no visitor waits for it; nothing happens for a store not yet initialised."""
+    with app.app_context():
+        if not services(app).store.is_initialised():
+            return
+    app.test_client().get("/", headers={"Accept-Encoding": "gzip"})

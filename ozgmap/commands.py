@@ -20,10 +20,11 @@ from sqlalchemy.engine import make_url
 
 from . import catalog as catalog_mod
 from . import config as cfg
-from . import importer, sample
+from . import importer, sample, server
 from .app_services import services
 from .sources import sync
 from .sources.dashboard import DashboardClient, DashboardError
+from .store import WriteConflict
 
 
 def _say(msg: str) -> None:
@@ -114,12 +115,12 @@ def _load_wsp(store, conf) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port.")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn-Worker.")
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Dienst mit gunicorn starten (so auch im Betrieb)."""
-    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--timeout", "120",  # a worker's first request loads the data (seconds for Germany)
-            "--access-logfile", "-", "ozgmap.wsgi:app"]
+@click.option("--workers", type=int, help="gunicorn-Worker (Standard: einer je CPU, "
+              "mindestens 2).")
+@click.option("--threads", type=int, help=f"Threads je Worker (Standard: {server.THREADS}).")
+def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
+    """Dienst mit gunicorn starten (so auch im Betrieb, hinter nginx: README)."""
+    args = server.gunicorn_args(host, port, workers, threads)
     _say(f"ozgmap läuft auf http://{host}:{port}/  (Strg+C beendet)")
     os.execvp(sys.executable, [sys.executable, "-m"] + args)
 
@@ -176,6 +177,8 @@ def import_command(items: tuple[str, ...], dashboard: bool, fresh: bool, dry_run
                                       progress=_say)
     except importer.ImportFailed as exc:
         _refused(exc)
+    except WriteConflict as exc:
+        _conflict(exc)
     _print_report(report)
 
 
@@ -223,6 +226,11 @@ def _refused(exc: importer.ImportFailed) -> NoReturn:
     _fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
 
 
+def _conflict(exc: WriteConflict) -> NoReturn:
+    _fail("Nichts importiert: Dieselben Einträge wurden gleichzeitig anders geändert "
+          f"(z. B. über die Schreib-API; {exc}). Bitte den Import wiederholen.")
+
+
 def _print_report(report: importer.ImportReport) -> None:
     n = importer.german_int
     counts = f"{n(report.added)} neu, {n(report.updated)} geändert, {n(report.unchanged)} " \
@@ -262,6 +270,9 @@ def _import_dashboard(store, keys: list[str], *, by: str, dry_run: bool, fresh: 
     except importer.ImportFailed as exc:
         sync.log.error("Nichts importiert: %s", exc)
         _refused(exc)
+    except WriteConflict as exc:
+        sync.log.error("Nichts importiert: %s", exc)
+        _conflict(exc)
     n, d = len(result.units), result.downloads
     _say(f"{n} {'Region' if n == 1 else 'Regionen'}, {d} {'Abruf' if d == 1 else 'Abrufe'}, "
          f"{result.from_cache} aus dem Cache.")

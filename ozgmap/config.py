@@ -85,6 +85,14 @@ def load_config() -> dict:
         "OZGMAP_DASHBOARD_PAGE_SIZE": int(os.environ.get("OZGMAP_DASHBOARD_PAGE_SIZE", 500)),
         # `ozgmap refresh` holds an import whose rows of a region fell by more than this (%)
         "OZGMAP_REFRESH_MAX_DROP": float(os.environ.get("OZGMAP_REFRESH_MAX_DROP", 20)),
+        # The public address (scheme://host[:port]); when set, every absolute URL uses it and
+        # requests for any other Host are refused (400). Required in production (README).
+        "OZGMAP_BASE_URL": os.environ.get("OZGMAP_BASE_URL", "").strip().rstrip("/"),
+        # Seconds between two reloads of a worker's data snapshot after writes (debounce).
+        "OZGMAP_RELOAD_INTERVAL": float(os.environ.get("OZGMAP_RELOAD_INTERVAL", 1.0)),
+        # Writes per API token and worker: a burst of this many, then this many per second.
+        "OZGMAP_WRITE_BURST": int(os.environ.get("OZGMAP_WRITE_BURST", 60)),
+        "OZGMAP_WRITE_RATE": float(os.environ.get("OZGMAP_WRITE_RATE", 2.0)),
         "OZGMAP_CONTACT": os.environ.get("OZGMAP_CONTACT", "barrierefreiheit@example.org"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("OZGMAP_MAX_UPLOAD", 10 * 1024 * 1024)),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections import defaultdict
 from dataclasses import replace
 
@@ -23,31 +24,60 @@ FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_fil
 class Coverage:
     """Figures per filter over a :class:`Snapshot`, cached until the data changes."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, reload_interval: float = 1.0):
         self.store = store
+        self.reload_interval = reload_interval
         self._snap: Snapshot | None = None
+        self._loaded_at = 0.0
         self._lock = threading.Lock()
         self._cache: dict = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
+        """The snapshot of the newest data version, reloaded at most once per
+        ``reload_interval`` seconds (a burst of writes must not make every read wait for a
+        reload): meanwhile, and while one reader builds the new one, readers get the old."""
         version = self.store.data_version()
-        with self._lock:
+        snap = self._snap
+        if snap is not None and (snap.version == version or
+                                 time.monotonic() - self._loaded_at < self.reload_interval):
+            return snap
+        if snap is not None and not self._lock.acquire(blocking=False):
+            return snap  # another thread is building the new one
+        if snap is None:
+            self._lock.acquire()  # the first snapshot: everybody waits for it
+        try:
             if self._snap is None or self._snap.version != version:
-                self._snap = Snapshot.load(self.store)
+                fresh = Snapshot.load(self.store)
                 self._cache = {}
+                self._snap = fresh
                 _settle()
+                self._loaded_at = time.monotonic()
             return self._snap
+        finally:
+            self._lock.release()
 
     def cached(self, key: tuple, build, snap: Snapshot | None = None):
         """Memoise *build(snapshot)* under *key* for the current data version (that of
         *snap* when the caller has just taken one)."""
         snap = snap or self.snapshot()
         full = (snap.version,) + key
-        if full not in self._cache:
-            if len(self._cache) > 512:
-                self._cache.clear()
-            self._cache[full] = build(snap)
-        return self._cache[full]
+        cache = self._cache
+        if full in cache:
+            return cache[full]
+        with self._lock_of(full):  # one thread builds, the others of this key wait for it
+            if full not in cache:
+                if len(cache) > 512:
+                    cache.clear()
+                cache[full] = build(snap)
+            return cache[full]
+
+    def _lock_of(self, key: tuple) -> threading.Lock:
+        with self._locks_lock:
+            if len(self._locks) > 1024:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(key, threading.Lock())
 
     def figures(self, f: Filter, snap: Snapshot | None = None) -> list[dict]:
         """Umsetzungsgrad of every Gemeinde (in the Kreis, if one is chosen), by AGS."""

@@ -4,11 +4,13 @@ filter (:class:`~ozgmap.filters.Filter`) counts (:func:`describe`).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from .config import SAMPLE_SOURCE
 from .filters import STATUS_ORDER, Filter
+from .safety import MAX_SOURCES_SHOWN
 from .store import BUND_AGS, Store
 
 #: ``flaechendeckung`` of a record that counts nowhere (the dashboard's own evaluation leaves
@@ -78,7 +80,7 @@ class Snapshot:
     changed_at: object = None
     _store: Store | None = field(default=None, repr=False)
     _by_body: dict = field(default_factory=dict, repr=False)
-    _sources: set = field(default_factory=set, repr=False)
+    _sources: Counter = field(default_factory=Counter, repr=False)
     _details: dict = field(default_factory=dict, repr=False)
     #: bodies with real (not sample) records: their Beispieldaten are neither shown nor counted
     real_bodies: frozenset = field(default_factory=frozenset, repr=False)
@@ -102,7 +104,7 @@ class Snapshot:
                                      if any(not r.sample for r in recs))
         for ags in snap.real_bodies:
             snap._by_body[ags] = [r for r in snap._by_body[ags] if not r.sample]
-        snap._sources = {r.quelle for recs in snap._by_body.values() for r in recs}
+        snap._sources = Counter(r.quelle for recs in snap._by_body.values() for r in recs)
         return snap
 
     def all_records(self) -> list[dict]:
@@ -137,8 +139,19 @@ class Snapshot:
 
     @cached_property
     def real_sources(self) -> list[str]:
-        """The sources of all records that are not Beispieldaten, for credits."""
-        return sorted(self._sources - {SAMPLE_SOURCE})
+        """The sources of the records that are not Beispieldaten, for credits: the
+        :data:`MAX_SOURCES_SHOWN` with the most records, by name (see :attr:`more_sources`)."""
+        return sorted(self._real_sources_by_size[:MAX_SOURCES_SHOWN])
+
+    @cached_property
+    def more_sources(self) -> int:
+        """How many sources :attr:`real_sources` leaves out (all are in the CSV download)."""
+        return max(0, len(self._real_sources_by_size) - MAX_SOURCES_SHOWN)
+
+    @cached_property
+    def _real_sources_by_size(self) -> list[str]:
+        return [q for q, _n in sorted(self._sources.items(), key=lambda kv: (-kv[1], kv[0]))
+                if q != SAMPLE_SOURCE]
 
     @cached_property
     def source_stands(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,112 +20,11 @@ from alembic import command
 from alembic.config import Config
 
 from .catalog import Catalog
+from .schema import (DATA_FIELDS, KEY_FIELDS, RECORD_FIELDS, STAND_FIELD, api_token, gebiet,
+                     import_run, lage, leika, leistung, meta, normalised, themenfeld, umsetzung,
+                     umsetzung_history)
 
-metadata = sa.MetaData()
-
-meta = sa.Table("meta", metadata,
-                sa.Column("key", sa.String(64), primary_key=True),
-                sa.Column("value", sa.Text, nullable=False))
-themenfeld = sa.Table("themenfeld", metadata,
-                      sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                      sa.Column("name", sa.Text, nullable=False))
-lage = sa.Table("lage", metadata,
-                sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                sa.Column("themenfeld_id", sa.Integer, nullable=False),
-                sa.Column("name", sa.Text, nullable=False))
-leistung = sa.Table("leistung", metadata,
-                    sa.Column("ozg_id", sa.String(16), primary_key=True),
-                    sa.Column("name", sa.Text, nullable=False),
-                    sa.Column("lage_id", sa.Integer),
-                    sa.Column("themenfeld_id", sa.Integer, index=True),
-                    sa.Column("kommunal", sa.Boolean, nullable=False))
-leika = sa.Table("leika", metadata,
-                 sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                 sa.Column("leika_key", sa.String(14), unique=True),
-                 sa.Column("name", sa.Text, nullable=False),
-                 sa.Column("typ", sa.String(32)),
-                 sa.Column("ozg_id", sa.String(16), index=True))
-gebiet = sa.Table("gebiet", metadata,
-                  sa.Column("ags", sa.String(8), primary_key=True),
-                  sa.Column("name", sa.Text, nullable=False),
-                  sa.Column("bez", sa.Text, nullable=False),
-                  sa.Column("ebene", sa.String(8), nullable=False),  # gemeinde|kreis|land|bund
-                  sa.Column("kreis_ags", sa.String(5), index=True))
-
-_RECORD_COLUMNS = [
-    sa.Column("ags", sa.String(8), nullable=False),
-    sa.Column("ozg_id", sa.String(16), nullable=False),      # '' where only a LeiKa key is known
-    sa.Column("leika_key", sa.String(14), nullable=False),   # '' = the OZG-Leistung as a whole
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("reifegrad", sa.Integer),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("seit", sa.Date),
-    sa.Column("flaechendeckung", sa.Text, nullable=False),
-    sa.Column("quelle", sa.Text, nullable=False),
-    sa.Column("stelle", sa.Text, nullable=False),            # who handles the request
-    sa.Column("hinweis", sa.Text, nullable=False, server_default=""),  # e.g. why not counted
-    sa.Column("stand", sa.Date),                              # date of the source's data
-    sa.Column("erfasst_von", sa.Text, nullable=False),
-    sa.Column("erfasst_am", sa.DateTime, nullable=False),
-]
-RECORD_FIELDS = [c.name for c in _RECORD_COLUMNS]
-DATA_FIELDS = ["status", "reifegrad", "url", "seit", "flaechendeckung", "quelle", "stelle",
-               "hinweis"]
-KEY_FIELDS = ("ags", "ozg_id", "leika_key")
-#: Written with the record but no change of it: a source confirming the same content at a
-#: later Stand updates the Stand in place (no history row, or a daily refresh would copy
-#: every record into the history every day).
-STAND_FIELD = "stand"
-TEXT_FIELDS = ("url", "flaechendeckung", "quelle", "stelle", "hinweis")
-
-
-def normalised(rec: dict) -> dict:
-    """The key and data fields of *rec* as :meth:`Store.apply` stores them."""
-    new = {k: rec.get(k) for k in KEY_FIELDS + tuple(DATA_FIELDS) + (STAND_FIELD,)}
-    for k in TEXT_FIELDS:
-        new[k] = new[k] or ""
-    return new
-
-umsetzung = sa.Table(
-    "umsetzung", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    *[c._copy() for c in _RECORD_COLUMNS],
-    sa.Column("import_id", sa.Integer),
-    sa.UniqueConstraint(*KEY_FIELDS, name="uq_umsetzung_key"),
-    sa.Index("ix_umsetzung_ozg", "ozg_id"),
-)
-umsetzung_history = sa.Table(
-    "umsetzung_history", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("umsetzung_id", sa.Integer, nullable=False, index=True),
-    sa.Column("aktion", sa.String(16), nullable=False),  # angelegt | geändert | gelöscht
-    *[c._copy() for c in _RECORD_COLUMNS],
-    sa.Column("import_id", sa.Integer),
-)
-import_run = sa.Table(
-    "import_run", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("datei", sa.Text, nullable=False),
-    sa.Column("format", sa.String(32), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("von", sa.Text, nullable=False),
-    sa.Column("am", sa.DateTime, nullable=False),
-    sa.Column("added", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=False),
-    sa.Column("unchanged", sa.Integer, nullable=False),
-    sa.Column("deleted", sa.Integer, nullable=False, default=0),
-)
-
-api_token = sa.Table(
-    "api_token", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex
-    sa.Column("bereich", sa.Text, nullable=False),  # comma-separated AGS it may write
-    sa.Column("erstellt_von", sa.Text, nullable=False),
-    sa.Column("erstellt_am", sa.DateTime, nullable=False),
-    sa.Column("widerrufen_am", sa.DateTime),
-)
+# The tables and record fields live in ozgmap/schema.py; re-exported for callers.
 
 LAND = {"05": "Nordrhein-Westfalen"}
 BUND_AGS = "00"
@@ -143,6 +43,25 @@ class WriteResult:
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "deleted": self.deleted}
+
+
+class WriteConflict(Exception):
+    """Another write changed the same records at the same time; this one wrote nothing."""
+
+
+class RecordsExist(Exception):
+    """:meth:`Store.apply` with ``only_new``: these keys are stored already; nothing written."""
+
+    def __init__(self, keys: list[tuple]):
+        super().__init__(f"{len(keys)} Einträge gibt es schon")
+        self.keys = keys
+
+
+def _is_conflict(exc: sa.exc.DBAPIError) -> bool:
+    """A key written by another transaction since this one read, a lock, or PostgreSQL's
+    "try again" (serialization failure 40001, deadlock 40P01)."""
+    return isinstance(exc, sa.exc.IntegrityError) or getattr(exc.orig, "sqlstate", None) in (
+        "40001", "40P01") or any(w in str(exc.orig).lower() for w in ("locked", "busy"))
 
 
 def _now() -> dt.datetime:
@@ -172,6 +91,22 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.engine = _engine(url)
+
+    @contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """A transaction that reads and writes records as one: on SQLite it takes the write
+        lock first (``BEGIN IMMEDIATE``), so nobody writes between its reading and its
+        writing; a conflict all the same (PostgreSQL: a key inserted meanwhile) rolls it back
+        and raises :class:`WriteConflict`."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            if not _is_conflict(exc):
+                raise
+            raise WriteConflict(str(exc.orig).splitlines()[0][:200]) from exc
 
     # --- schema and reference data ---------------------------------------------------------
 
@@ -324,19 +259,26 @@ class Store:
 
     def apply(self, records: list[dict], *, by: str, datei: str = "", format: str = "",
               sha256: str = "", replace_source: str | None = None,
-              meta_values: dict[str, str] | None = None) -> WriteResult:
+              meta_values: dict[str, str] | None = None,
+              only_new: bool = False) -> WriteResult:
         """Insert or update *records* in one transaction; all or nothing.
 
         Each record holds the key fields and :data:`DATA_FIELDS`. A record equal to the
         stored one is counted unchanged and writes nothing. With *replace_source* (used for
         Beispieldaten), stored records of that source missing from *records* are deleted, and
         stored records of any other source are left as they are. *meta_values* are set in
-        the same transaction (e.g. what a dashboard import fetched).
+        the same transaction (e.g. what a dashboard import fetched). With *only_new*, any
+        record already stored raises :class:`RecordsExist` (checked in the same transaction).
         """
         now = _now()
         res = WriteResult()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             current = self._current(conn, records, replace_source)
+            if only_new:
+                there = [k for k in (tuple(r[f] for f in KEY_FIELDS) for r in records)
+                         if k in current]
+                if there:
+                    raise RecordsExist(there)
             run_id = conn.execute(import_run.insert().values(
                 datei=datei, format=format, sha256=sha256, von=by, am=now,
                 added=0, updated=0, unchanged=0, deleted=0)).inserted_primary_key[0]
@@ -418,7 +360,7 @@ class Store:
         """Delete the current records with these (ags, ozg_id, leika_key) keys; history kept."""
         now = _now()
         res = WriteResult()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             run_id = conn.execute(import_run.insert().values(
                 datei="", format="delete", sha256="", von=by, am=now, added=0, updated=0,
                 unchanged=0, deleted=0)).inserted_primary_key[0]

@@ -10,7 +10,9 @@ on a free loopback port against the configured database (``OZGMAP_DATABASE_URL``
 ``instance/ozgmap.sqlite``); if that is not initialised, against a fresh ``ozgmap init`` in a
 temporary folder. Each distinct URL is fetched once first (warm-up, reported apart), then the
 burst: a seeded mix of pages, API and static files, each on its own connection, with gzip as
-browsers ask for it. Any status >= 400, any connection error or timeout counts as an error;
+browsers ask for it. Then the slow-client phase: ``--slow`` sockets that trickle a request head
+or never read a download, and ``--slow-requests`` normal requests during it (their p95).
+Any status >= 400, any connection error or timeout counts as an error;
 redirects are answers. Prints p50/p95/max latency and exits 1 if there was any error.
 
 Only loopback addresses are accepted as targets. The burst is bounded in count (``--requests``)
@@ -216,6 +218,57 @@ def run(base: str, n: int, concurrency: int, seed: int, deadline: float) -> int:
     return 1 if errors or warm_errors else 0
 
 
+def slow_sockets(base: str, n: int) -> tuple[list[socket.socket], threading.Event]:
+    """*n* slow clients: half send a request head a header line per second and never end it
+    (slowloris), half ask for the largest download and never read a byte. Stop by the event."""
+    u = urlsplit(base)
+    socks, stop = [], threading.Event()
+    for i in range(n):
+        s = socket.create_connection((u.hostname, u.port), timeout=10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(b"GET /daten/umsetzungen.csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" if i % 2
+                  else b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        socks.append(s)
+
+    def drip() -> None:
+        k = 0
+        while not stop.wait(1.0):
+            k += 1
+            for s in socks[::2]:
+                try:
+                    s.sendall(b"X-Slow-%d: 1\r\n" % k)
+                except OSError:
+                    pass
+    threading.Thread(target=drip, daemon=True).start()
+    return socks, stop
+
+
+def slow_phase(base: str, slow: int, n: int, concurrency: int, seed: int) -> int:
+    """Normal requests while *slow* slow clients hold their connections: all must answer."""
+    say(f"\nSlow-client phase: {slow} slow sockets ({(slow + 1) // 2} slowloris, {slow // 2} "
+        f"never reading /daten/umsetzungen.csv), {n} normal requests, {concurrency} at once")
+    socks, stop = slow_sockets(base, slow)
+    try:
+        time.sleep(1.0)
+        jobs = workload(base, n, seed + 1)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            results = list(pool.map(lambda job: fetch(base, job[1], timeout=30), jobs))
+        wall = time.perf_counter() - t0
+    finally:
+        stop.set()
+        for s in socks:
+            s.close()
+    errors = [(status, job[1]) for (status, _, _), job in zip(results, jobs)
+              if not 0 < status < 400]
+    lat = [secs * 1000 for status, _, secs in results if 0 < status < 400]
+    say(f"slow-client phase: {len(results)} requests in {wall:.1f} s, errors: {len(errors)}"
+        + (f", p95 {percentile(lat, .95):.0f} ms, max {max(lat):.0f} ms" if lat else ""))
+    for status, path in errors[:10]:
+        say(f"  error: {status or 'connection failed'} {path}")
+    return 1 if errors else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", help="a running ozgmap on loopback (default: start one)")
@@ -225,21 +278,35 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--deadline", type=float, default=600, help="seconds; later requests "
                     "are not sent and count as errors")
+    ap.add_argument("--slow", type=int, default=8, help="slow clients of the slow-client "
+                    "phase (0: no such phase)")
+    ap.add_argument("--slow-requests", type=int, default=100,
+                    help="normal requests during the slow-client phase")
     a = ap.parse_args()
-    if not 0 < a.requests <= 100_000 or not 0 < a.concurrency <= 500:
-        ap.error("--requests 1..100000, --concurrency 1..500")
+    if not 0 < a.requests <= 100_000 or not 0 < a.concurrency <= 500 \
+            or not 0 <= a.slow <= 64 or not 0 < a.slow_requests <= 10_000:
+        ap.error("--requests 1..100000, --concurrency 1..500, --slow 0..64, "
+                 "--slow-requests 1..10000")
     if a.url:
         if not is_loopback(urlsplit(a.url).hostname or ""):
             ap.error("only loopback targets (127.0.0.0/8, ::1, localhost)")
-        return run(a.url.rstrip("/"), a.requests, a.concurrency, a.seed, a.deadline)
+        return both(a, a.url.rstrip("/"))
     with tempfile.TemporaryDirectory(prefix="ozgmap-load-") as tmp:
         env = server_env(Path(tmp))
         with Server(a.workers, env, Path(tmp) / "server.log") as server:
-            code = run(server.url, a.requests, a.concurrency, a.seed, a.deadline)
+            code = both(a, server.url)
             if code:
                 say("Server log (tail):\n" + "".join(
                     open(server.log, encoding="utf-8", errors="replace").readlines()[-20:]))
             return code
+
+
+def both(a: argparse.Namespace, base: str) -> int:
+    """The burst, then (with ``--slow``) the slow-client phase; 1 if either had an error."""
+    code = run(base, a.requests, a.concurrency, a.seed, a.deadline)
+    if a.slow > 0:
+        code |= slow_phase(base, a.slow, a.slow_requests, min(a.concurrency, 10), a.seed)
+    return code
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _app_for(url_or_path, tmp: Path, **extra):
     url = url_or_path if isinstance(url_or_path, str) else f"sqlite:///{url_or_path}"
     return create_app({"TESTING": True,
+                       "OZGMAP_RELOAD_INTERVAL": 0,  # every write seen by the next read
                        "OZGMAP_DATABASE_URL": url,
                        "OZGMAP_INSTANCE_DIR": str(tmp),
                        "OZGMAP_CACHE_DIR": str(tmp / "cache"),

@@ -186,6 +186,7 @@ class FakePvog:
         self.fail: list[int] = []
         self.always: int | None = None
         self.slow: Callable[[str, dict], float] = lambda path, query: 0
+        self.export_body: bytes | None = None  # served instead of the export, if set
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -281,6 +282,8 @@ class FakePvog:
             raise ValueError("filetype muss csv oder xlsx sein")
         if len(sel) > self.export_limit:
             return 413, b'{"error":"Payload Too Large"}', "application/json"
+        if self.export_body is not None:
+            return 200, self.export_body, "application/octet-stream"
         return 200, export_bytes(sel, q["filetype"], self.delimiter), \
             "application/octet-stream"
 

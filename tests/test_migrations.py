@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
+from ozgmap import schema as schema_mod
 from ozgmap import store as store_mod
 from ozgmap.store import Store
 
@@ -39,7 +40,7 @@ def test_fresh_database_matches_the_models(empty_url):
     s.create_schema()
     with s.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                store_mod.metadata)
+                                schema_mod.metadata)
     s.engine.dispose()
     assert diff == []
 

@@ -24,6 +24,7 @@ TODAY = dt.date.today()
 
 def _app(url: str, tmp):
     return create_app({"TESTING": True, "OZGMAP_DATABASE_URL": url,
+                       "OZGMAP_RELOAD_INTERVAL": 0,
                        "OZGMAP_INSTANCE_DIR": str(tmp), "OZGMAP_CACHE_DIR": str(tmp / "cache")})
 
 

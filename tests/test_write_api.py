@@ -183,6 +183,7 @@ def test_a_write_through_one_worker_is_seen_by_another(app, db_url, tmp_path, st
     """Two app instances on one database stand for two gunicorn workers: the second one's
     cached figures are invalidated by the first one's write (data_version)."""
     other = create_app({"TESTING": True, "OZGMAP_DATABASE_URL": db_url,
+                        "OZGMAP_RELOAD_INTERVAL": 0,
                         "OZGMAP_CACHE_DIR": str(tmp_path / "c2")})
     o = _free_leistung(store, TELGTE, kommunal)
     url = f"/api/umsetzung?kreis=05570&ansicht=eigene&leistung={o}"

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Iterable
 
+from .. import safety
 from ..store import Store
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
-MAX_URL = 2000
+MAX_URL = safety.MAX_LENGTH["url"]
 FLAECHENDECKUNG = ["bundesweit flächendeckend", "landesweit flächendeckend",
                    "kreisweit flächendeckend", "in mind. einer Kommune verfügbar",
                    "nicht in Auswertung berücksichtigt"]
@@ -112,8 +112,22 @@ class Row:
     def get(self, col: str) -> str:
         return self.data.get(col, "")
 
-    def err(self, col: str, message: str) -> None:
-        self.issues.append(ImportIssue(self.file, self.line, col, self.get(col), message))
+    def err(self, col: str, message: str, value: str | None = "") -> None:
+        """One issue for *col* (the first only: later checks of a bad value add nothing)."""
+        if any(i.column == col for i in self.issues):
+            return
+        self.issues.append(ImportIssue(self.file, self.line, col,
+                                       safety.shown(self.get(col) if value == "" else value),
+                                       message))
+
+    def check_text(self, columns: Iterable[str]) -> None:
+        """The text checks every way in shares (:func:`safety.text_problem`), for *columns*."""
+        for col in columns:
+            value = self.data.get(col)
+            if value:
+                problem = safety.text_problem(value, safety.MAX_LENGTH.get(col, safety.MAX_TEXT))
+                if problem:
+                    self.err(col, f"{'URL' if col == 'url' else 'Wert'} {problem}")
 
 
 def choice(value: str, allowed: list[str]) -> str | None:
@@ -123,18 +137,10 @@ def choice(value: str, allowed: list[str]) -> str | None:
 
 def check_url(row: Row, col: str) -> str:
     url = row.get(col)
-    if not url:
-        return ""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        ok = False
-    if len(url) > MAX_URL:
-        row.err(col, f"URL ist länger als {MAX_URL} Zeichen")
-    elif not ok or re.search(r"\s", url):
-        row.err(col, "URL muss mit http:// oder https:// beginnen, einen Host haben und "
-                     "darf keine Leerzeichen enthalten")
+    if url:
+        problem = safety.url_problem(url)
+        if problem:
+            row.err(col, problem)
     return url
 
 
@@ -207,6 +213,8 @@ class Layout:
     columns: ClassVar[list[str]] = []
     required: ClassVar[list[str]] = []
     key_columns: ClassVar[str] = ""
+    #: columns whose values are read (and so go through the shared text checks); default all
+    text_columns: ClassVar[list[str]] = []
     #: rows equal to an earlier row with the same key are merged (else they are refused)
     merge_identical: ClassVar[bool] = False
     #: how the message about an unknown header names this layout

@@ -68,6 +68,7 @@ class DashboardLayout(Layout):
     name = "dashboard"
     columns = DASHBOARD_COLUMNS
     required = DASHBOARD_REQUIRED
+    text_columns = DASHBOARD_REQUIRED  # the descriptive columns are not read
     key_columns = "ars, ozgid, leika_key"
     hint = ("den Export des Dashboards Digitale Verwaltung (" + ", ".join(DASHBOARD_COLUMNS)
             + ")")

@@ -21,6 +21,7 @@ import csv
 import io
 import re
 
+from .. import safety
 from ..config import SAMPLE_SOURCE
 from .base import (ImportIssue, Layout, Row, check_date, check_flaeche, check_leika, check_url,
                    choice)
@@ -85,7 +86,7 @@ class OzgmapLayout(Layout):
             row.err("reifegrad", "Reifegrad muss leer oder eine Zahl von "
                                  f"{cat.maturities[0]} bis {cat.maturities[-1]} sein")
         quelle = row.get("quelle") or row.file
-        if quelle.casefold() == SAMPLE_SOURCE.casefold():
+        if safety.same_name(quelle, SAMPLE_SOURCE):
             row.err("quelle", f"„{SAMPLE_SOURCE}“ ist für erzeugte Beispieldaten reserviert")
         return {"ags": ags, "ozg_id": ozg_id, "leika_key": leika_key or "", "status": status,
                 "reifegrad": int(reifegrad) if reifegrad in cat.maturities else None,

@@ -13,6 +13,7 @@ from typing import Iterable
 
 import openpyxl
 
+from .. import safety
 from . import base
 from .base import ImportFailed, ImportIssue, fail, german_int
 from .dashboard import DashboardLayout
@@ -70,6 +71,7 @@ def _decode(raw: bytes, name: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        _refuse_mixed(raw, name)
         try:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
@@ -77,6 +79,39 @@ def _decode(raw: bytes, name: str) -> str:
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
         raise unreadable
     return text
+
+
+def _refuse_mixed(raw: bytes, name: str) -> None:
+    """Refuse a file that is not valid UTF-8 but has lines that are (non-ASCII UTF-8 beside
+    Windows-1252 lines): decoding it either way would garble one kind without a word."""
+    first: dict[str, int] = {}
+    for lineno, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            first.setdefault("UTF-8", lineno)
+        except UnicodeDecodeError:
+            first.setdefault("Windows-1252", lineno)
+        if len(first) == 2:
+            raise fail(name, "Datei mischt Zeichenkodierungen: Zeile "
+                             f"{first['UTF-8']} ist UTF-8, Zeile {first['Windows-1252']} "
+                             "Windows-1252 – bitte einheitlich als „CSV UTF-8“ speichern")
+
+
+def _csv_rows(reader, name: str):
+    """The rows of a csv reader; a cell over the csv module's limit is an import error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFailed([ImportIssue(
+                name, reader.line_num, None, None,
+                f"Zeile lässt sich nicht lesen: Zelle länger als "
+                f"{german_int(csv.field_size_limit())} Zeichen" if "field limit" in str(exc)
+                else f"Zeile lässt sich nicht lesen ({exc})")]) from None
 
 
 def _known(names: Iterable[str]) -> int:
@@ -94,7 +129,11 @@ def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]
     header = [c.strip().lower() for c in next(reader, [])]
     rows: list[tuple[int, dict]] = []
     start = reader.line_num + 1
-    for cells in reader:
+    for cells in _csv_rows(reader, name):
+        if any("\n" in c or "\r" in c for c in cells):
+            raise ImportFailed([ImportIssue(
+                name, start, None, None, "Feld mit Zeilenumbruch (ein Anführungszeichen \" "
+                "ohne Gegenstück?) – Felder dürfen keine Zeilenumbrüche enthalten")])
         row = _row_dict(header, [c.strip() for c in cells])
         if row is not None:
             rows.append((start, row))
@@ -106,6 +145,10 @@ def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    try:
+        safety.check_xlsx(path)  # before anything unpacks it (zip bomb)
+    except safety.UnsafeArchive as exc:
+        raise fail(path.name, str(exc)) from None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip/XML errors of many kinds

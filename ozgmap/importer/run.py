@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import safety
 from ..catalog import sha256_of
 from ..store import DATA_FIELDS, KEY_FIELDS, Store, normalised
 from .base import (Catalogue, ImportFailed, ImportIssue, ImportReport, Progress, Row, fail,
@@ -51,8 +52,10 @@ def _check(store: Store, path: Path, progress: Progress | None,
     issues: list[ImportIssue] = []
     records: list[dict] = []
     first: dict[tuple, tuple[int, dict]] = {}
+    used = layout.text_columns or layout.columns
     for n, (line, data) in enumerate(rows, start=1):
         row = Row(path.name, line, data)
+        row.check_text(used)
         if None in data:
             row.issues.append(ImportIssue(path.name, line, None, "; ".join(data[None]),
                                           "Zeile hat mehr Werte als die Kopfzeile Spalten"))
@@ -89,8 +92,22 @@ def validate_rows(store: Store, items: list[dict], *, source: str) -> list[dict]
     records: list[dict] = []
     seen: dict[tuple, int] = {}
     for n, item in enumerate(items, start=1):
-        data = {c: "" if item.get(c) is None else str(item[c]).strip() for c in OZGMAP_COLUMNS}
+        data, wrong = {}, []
+        for c in OZGMAP_COLUMNS:
+            value = item.get(c)
+            if value is None:
+                value = ""
+            elif c == "reifegrad" and type(value) is int:
+                value = str(value)
+            elif not isinstance(value, str):
+                wrong.append(c)
+                value = ""
+            data[c] = value.strip()
         row = Row(source, n, data)
+        for c in wrong:
+            row.err(c, "Wert muss Text sein" + (" oder eine ganze Zahl" if c == "reifegrad"
+                                                 else ""), safety.shown(item[c]))
+        row.check_text(OZGMAP_COLUMNS)
         unknown = sorted(set(item) - set(OZGMAP_COLUMNS))
         if unknown:
             row.issues.append(ImportIssue(source, n, ", ".join(unknown)[:200], None,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
+from .. import safety
 from ..catalog import sha256_of
 from ..config import SHA256, WSP_BASE_URL, WSP_FILE, WSP_SOURCE, WSP_STAND
 from ..store import Store
-from .base import MAX_URL, Layout, Row, choice, examples, fail, rows_text, unknown_leika_note
+from .base import Layout, Row, choice, examples, fail, rows_text, unknown_leika_note
 
 WSP_COLUMNS = ["name", "nummer", "onlinedienst (übergeordnet)", "live", "landingpage",
                "direktlink (nur ods ohne landingpage)", "stelle"]
@@ -72,16 +73,13 @@ class WspLayout(Layout):
         link_col = "landingpage" if row.get("landingpage") else next(
             (c for c in row.data if c and c.startswith("direktlink") and row.data[c]),
             "landingpage")
-        link, url = row.get(link_col), ""
-        if link.startswith("/") and not re.search(r"\s", link):
-            url = WSP_BASE_URL + link
-        elif re.fullmatch(r"https?://[^\s/]+(/\S*)?", link, re.IGNORECASE):
-            url = link
-        elif link:
-            row.err(link_col, "Link muss ein Pfad auf dem Portal (/…) oder eine http(s)-Adresse "
-                              "ohne Leerzeichen sein")
-        if len(url) > MAX_URL:
-            row.err(link_col, f"URL ist länger als {MAX_URL} Zeichen")
+        link = row.get(link_col)
+        url = WSP_BASE_URL + link if link.startswith("/") else link
+        problem = safety.url_problem(url) if link else None
+        if problem:
+            row.err(link_col, "Link muss ein Pfad auf dem Portal (/…) oder eine "
+                              f"http(s)-Adresse sein: {problem}")
+            url = ""
         if WSP_NOT_NRW.search(stelle):
             return None
         status = "in Bearbeitung" if live == "Nein" or WSP_NO_AP.search(stelle) else "umgesetzt"

@@ -1,9 +1,9 @@
-"""Alembic environment: ozgmap's own schema (ozgmap.store.metadata), run from Store.migrate()."""
+"""Alembic environment: ozgmap's own schema (ozgmap.schema.metadata), run from Store.migrate()."""
 from __future__ import annotations
 
 from alembic import context
 
-from ozgmap.store import metadata
+from ozgmap.schema import metadata
 
 config = context.config
 connection = config.attributes["connection"]

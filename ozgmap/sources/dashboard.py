@@ -16,6 +16,7 @@ given up with a German message naming the URL and the last status.
 """
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Self
 
 import httpx
 
+from .. import safety
 from ..config import DASHBOARD_API
 
 MAX_FILE = 50 * 1024 * 1024  # an export larger than this is refused (read the pages instead)
@@ -186,6 +188,11 @@ class DashboardClient:
         if len(resp.content) > MAX_FILE:
             raise ExportTooLarge(f"Export für ARS {ars} ist größer als "
                                  f"{MAX_FILE // (1024 * 1024)} MB")
+        if resp.content.startswith(b"PK"):  # an XLSX archive: refuse a zip bomb unopened
+            try:
+                safety.check_xlsx(io.BytesIO(resp.content))
+            except safety.UnsafeArchive as exc:
+                raise DashboardError(f"Export für ARS {ars} abgelehnt: {exc}") from None
         return resp.content
 
     def record_pages(self, ars: str, *, include_above: bool, include_below: bool,

@@ -16,6 +16,7 @@ from .. import config as c
 from .. import features, maps
 from ..app_services import services
 from ..filters import STATUS_ORDER, VIEWS, Filter
+from ..safety import csv_cell
 from ..snapshot import Snapshot, describe
 from .http import allow_inline, inline_sources
 from .params import BadParameter, filter_query
@@ -53,7 +54,11 @@ def meta(snap: Snapshot, f: Filter | None = None) -> dict:
     out = {"datenstand": snap.changed_at.isoformat() if snap.changed_at else None,
            "beispieldaten": snap.has_sample and not (f and f.nur_echt),
            "quellen": {"grenzen": f"{c.CREDIT_BOUNDARIES}, {c.LICENCE_BOUNDARIES}",
-                       "katalog": c.CREDIT_CATALOG, "daten": snap.real_sources,
+                       "katalog": c.CREDIT_CATALOG,
+                       "daten": snap.real_sources + ([
+                           f"… und {snap.more_sources} weitere (alle in "
+                           "/daten/umsetzungen.csv, Spalte quelle)"] if snap.more_sources
+                           else []),
                        "stand": snap.source_stands}}
     if f is not None:
         out["filter"] = filter_query(f)
@@ -76,12 +81,13 @@ def json_response(snap: Snapshot, payload, mimetype: str = JSON) -> Response:
 
 
 def csv_text(header: list[str], rows: list[list]) -> str:
-    """CSV in UTF-8 with BOM (opens correctly in Excel)."""
+    """CSV in UTF-8 with BOM (opens correctly in Excel): the one CSV writer of every CSV
+    route, so that no cell starts a formula in a spreadsheet (:func:`safety.csv_cell`)."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
+    w.writerow([csv_cell(h) for h in header])
+    w.writerows([csv_cell(v) for v in row] for row in rows)
     return buf.getvalue()
 
 
@@ -122,6 +128,7 @@ def page_context(snap: Snapshot, f: Filter) -> dict:
             "views": VIEWS, "legend": maps.legend_classes(),
             "legend_css": maps.legend_css(), "sample": snap.has_sample and not f.nur_echt,
             "credits": credits(), "snap": snap, "real_sources": snap.source_lines,
+            "more_sources": snap.more_sources,
             "legend_text": describe(snap, f), "area_name": area_name(),
             "leistung_name": snap.leistungen[f.leistung]["name"] if f.leistung else None,
             "themenfeld_name": snap.themenfeld_names.get(f.themenfeld),

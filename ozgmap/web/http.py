@@ -7,6 +7,7 @@ import hashlib
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -114,11 +115,47 @@ def _file_version(folder: str, filename: str) -> str:
     return hashlib.sha1((Path(folder) / filename).read_bytes()).hexdigest()[:12]
 
 
+class PublicAddress:
+    """WSGI middleware: with ``OZGMAP_BASE_URL`` set, the request's scheme and host are the
+    public address's, so every absolute URL the app builds (OGC links, snippets, redirects)
+    uses it, and a request for another host is marked for a 400 (``bad_host``)."""
+
+    def __init__(self, wsgi_app, config: dict):
+        self.wsgi_app, self.config = wsgi_app, config
+
+    def __call__(self, environ, start_response):
+        base = self.config.get("OZGMAP_BASE_URL") or ""
+        if base:
+            parts = urlsplit(base)
+            if _host_of(environ.get("HTTP_HOST", ""), parts.scheme) != \
+                    _host_of(parts.netloc, parts.scheme):
+                environ["ozgmap.bad_host"] = True
+            environ["wsgi.url_scheme"] = parts.scheme
+            environ["HTTP_HOST"] = parts.netloc
+        return self.wsgi_app(environ, start_response)
+
+
+def _host_of(netloc: str, scheme: str) -> str:
+    """*netloc* lower-cased, without the scheme's default port."""
+    host = netloc.strip().lower()
+    default = ":443" if scheme == "https" else ":80"
+    return host[:-len(default)] if host.endswith(default) else host
+
+
 def register_http(app: Flask) -> None:
+    app.wsgi_app = PublicAddress(app.wsgi_app, app.config)
+
     app.jinja_env.filters["versioned"] = versioned
     app.jinja_env.globals.update(
         inline_script=lambda content: inline_block("script", content),
         inline_style=lambda content: inline_block("style", content))
+
+    @app.before_request
+    def _public_host():
+        if request.environ.get("ozgmap.bad_host"):
+            return error_response(400, "Diese Adresse (Host) bedient der Dienst nicht.",
+                                  "Host")
+        return None
 
     @app.before_request
     def _limit():

@@ -7,11 +7,14 @@ with the token's name as author.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..app_services import services
 from ..importer import ImportFailed, validate_rows
-from ..store import KEY_FIELDS, may_write
+from ..safety import RateLimit
+from ..store import KEY_FIELDS, RecordsExist, WriteConflict, may_write
 from .http import error_response
 
 bp = Blueprint("write", __name__, url_prefix="/api")
@@ -21,9 +24,11 @@ MAX_BATCH = 5000
 class WriteError(Exception):
     """An HTTP error of the write API with a German message and optional details."""
 
-    def __init__(self, status: int, message: str, details: list | None = None):
+    def __init__(self, status: int, message: str, details: list | None = None,
+                 retry_after: int | None = None):
         super().__init__(message)
         self.status, self.message, self.details = status, message, details or []
+        self.retry_after = retry_after
 
 
 @bp.errorhandler(WriteError)
@@ -36,6 +41,8 @@ def _write_error(exc: WriteError) -> Response:
         resp.status_code = exc.status
     if exc.status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="ozgmap"'
+    if exc.retry_after:
+        resp.headers["Retry-After"] = str(exc.retry_after)
     return resp
 
 
@@ -46,15 +53,36 @@ def _token() -> dict:
     row = services().store.token(header[7:].strip())
     if row is None:
         raise WriteError(401, "Token unbekannt oder widerrufen.")
+    wait = _limit().wait_for(row["id"])
+    if wait:
+        raise WriteError(429, f"Zu viele Anfragen mit diesem Token; bitte in {wait} s erneut "
+                         "senden.", retry_after=wait)
     return row
+
+
+def _limit() -> RateLimit:
+    """This worker's write limit per token (OZGMAP_WRITE_BURST, OZGMAP_WRITE_RATE)."""
+    ext = current_app.extensions
+    if "ozgmap.write_limit" not in ext:
+        ext["ozgmap.write_limit"] = RateLimit(int(current_app.config["OZGMAP_WRITE_BURST"]),
+                                              float(current_app.config["OZGMAP_WRITE_RATE"]))
+    return ext["ozgmap.write_limit"]
 
 
 def _items() -> list[dict]:
     if request.mimetype != "application/json":
         raise WriteError(415, "Inhaltstyp muss application/json sein.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise WriteError(400, "Der Inhalt ist kein gültiges JSON.")
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    raw = request.get_data(cache=False)  # a chunked body is cut at the limit, not refused
+    if limit and len(raw) >= limit:
+        raise WriteError(413, f"Die gesendeten Daten sind zu groß (höchstens "
+                         f"{limit // (1024 * 1024)} MB).")
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise WriteError(400, "Der Inhalt ist zu tief verschachteltes JSON.") from None
+    except ValueError:
+        raise WriteError(400, "Der Inhalt ist kein gültiges JSON.") from None
     items = body.get("umsetzungen") if isinstance(body, dict) and "umsetzungen" in body \
         else body
     if isinstance(items, dict):
@@ -86,6 +114,17 @@ def _validated(items: list[dict], token: dict) -> list[dict]:
     return records
 
 
+def _retried(write, attempts: int = 3):
+    """*write()*, once more when another write got in between (then 409, nothing written)."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except WriteConflict:
+            if attempt == attempts - 1:
+                raise WriteError(409, "Dieselben Einträge wurden gleichzeitig geändert; "
+                                 "nichts geschrieben. Bitte erneut senden.") from None
+
+
 def _author(token: dict) -> str:
     return f"token:{token['id']} {token['name']}"
 
@@ -109,17 +148,15 @@ def umsetzungen():
         if missing:
             raise WriteError(404, "Diese Einträge gibt es nicht; nichts gelöscht.",
                              [dict(zip(KEY_FIELDS, k)) for k in missing])
-        res = store.delete(keys, by=_author(token))
+        res = _retried(lambda: store.delete(keys, by=_author(token)))
         return jsonify({"ergebnis": res.as_dict()})
     records = _validated(items, token)
-    if request.method == "POST":
-        existing = store.keys_of({r["ags"] for r in records})
-        clash = [r for r in records if tuple(r[k] for k in KEY_FIELDS) in existing]
-        if clash:
-            raise WriteError(409, "Diese Einträge gibt es schon (PUT ändert sie); "
-                             "nichts geschrieben.",
-                             [{k: r[k] for k in KEY_FIELDS} for r in clash])
-    res = store.apply(records, by=_author(token), datei="API", format="api")
+    try:
+        res = _retried(lambda: store.apply(records, by=_author(token), datei="API",
+                                           format="api", only_new=request.method == "POST"))
+    except RecordsExist as exc:
+        raise WriteError(409, "Diese Einträge gibt es schon (PUT ändert sie); "
+                         "nichts geschrieben.", [dict(zip(KEY_FIELDS, k)) for k in exc.keys])
     resp = jsonify({"ergebnis": res.as_dict()})
     resp.status_code = 201 if request.method == "POST" else 200
     return resp

@@ -15,14 +15,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_hostile import REQUESTS, check_answer, fingerprint
+from test_hostile import REQUESTS, check_answer, fingerprint, headers_of
 
 from ozgmap.store import Store
 
 SENT_BODY_LIMIT = 64 * 1024  # larger bodies: only announced (Content-Length), see below
 
 
-def send(live_server, r: dict) -> tuple[int, http.client.HTTPMessage, bytes]:
+def send(live_server, r: dict, token: str = "") -> tuple[int, http.client.HTTPMessage, bytes]:
     """Send corpus entry *r* exactly as written; the answer's status, headers and body.
 
     An oversized body is announced but not sent: the server must refuse it from its
@@ -35,7 +35,7 @@ def send(live_server, r: dict) -> tuple[int, http.client.HTTPMessage, bytes]:
         conn.putrequest(r["method"], r["path"], skip_accept_encoding=True)
         body = r["body"].encode() if "body" in r else b""
         size = r.get("body_size", len(body))
-        for k, v in r.get("headers", {}).items():
+        for k, v in headers_of(r, token).items():
             conn.putheader(k, v)
         if size or r["method"] in ("POST", "PUT", "PATCH"):
             conn.putheader("Content-Length", str(size))
@@ -60,10 +60,11 @@ def test_server_does_not_tell_its_version(live_server):
 
 def test_hostile_corpus_over_the_wire(live_server):
     store = Store(f"sqlite:///{live_server.db}")
+    token = store.create_token("hostile", ["05570044"], by="test")[1]
     before = fingerprint(store)
     problems = []
     for r in REQUESTS:
-        status, headers, body = send(live_server, r)
+        status, headers, body = send(live_server, r, token)
         try:
             check_answer(r, status, headers, body)
         except AssertionError as exc:
@@ -87,17 +88,54 @@ def test_broken_http_gets_a_4xx_from_the_server(live_server, line):
             answer += chunk
     status = int(answer.split(b" ", 2)[1])
     assert 400 <= status < 500, answer[:200]
+    head, body = answer.split(b"\r\n\r\n", 1)
+    headers = {k.strip().lower(): v.strip() for k, v in (
+        line.split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)}
+    assert headers[b"x-content-type-options"] == b"nosniff", head
+    assert b"default-src 'none'" in headers[b"content-security-policy"]
+    assert headers[b"x-frame-options"] == b"DENY"
+    assert b'<html lang="de">' in body and b"Fehlercode %d" % status in body
+
+
+def test_a_chunked_body_over_the_limit_gets_413(live_server):
+    """No Content-Length to refuse it by: the body is counted while it is read."""
+    u = urlsplit(live_server.url)
+    chunk = b" " * (1024 * 1024)
+    store = Store(f"sqlite:///{live_server.db}")
+    _tid, token = store.create_token("chunked", ["05570"], by="test")
+    store.engine.dispose()
+    with socket.create_connection((u.hostname, u.port), timeout=30) as s:
+        s.sendall(b"PUT /api/umsetzungen HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  % token.encode())
+        try:
+            for _ in range(11):
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            s.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may answer and close before it has read everything
+        answer = b""
+        try:
+            while data := s.recv(65536):
+                answer += data
+        except OSError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert "zu groß" in answer.decode("utf-8", "replace")
 
 
 def test_load_script_reports_no_errors_on_a_small_burst(live_server):
     """scripts/load_test.py (the full burst is a separate command) works end to end."""
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, str(root / "scripts" / "load_test.py"), "--url",
-                          live_server.url, "--requests", "30", "--concurrency", "10"],
+                          live_server.url, "--requests", "30", "--concurrency", "10",
+                          "--slow", "4", "--slow-requests", "20"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "30 requests in" in out.stdout and "errors: 0" in out.stdout
     assert re.search(r"latency p50 \d+ ms, p95 \d+ ms, max \d+ ms", out.stdout)
+    assert re.search(r"slow-client phase: 20 requests in [\d.]+ s, errors: 0, p95 \d+ ms",
+                     out.stdout), out.stdout[-1500:]
     # it refuses any target but loopback (checked without sending anything anywhere)
     spec = importlib.util.spec_from_file_location("load_test", root / "scripts" / "load_test.py")
     load_test = importlib.util.module_from_spec(spec)
