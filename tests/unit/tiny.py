@@ -12,11 +12,13 @@ L1, L2, L3, L4 = "101", "102", "201", "202"   # L4: not kommunal
 REAL = "Kreis Warendorf (Test)"
 
 
-def record(ags: str, ozg_id: str, status: str = "umgesetzt", quelle: str = REAL) -> dict:
+def record(ags: str, ozg_id: str, status: str = "umgesetzt", quelle: str = REAL,
+           flaechendeckung: str = "", **more) -> dict:
     return {"ags": ags, "ozg_id": ozg_id, "leika_key": "", "status": status,
             "reifegrad": None, "url": f"https://{ags}.example/{ozg_id}",
-            "seit": dt.date(2025, 1, 1), "flaechendeckung": "", "quelle": quelle,
-            "stelle": "", "erfasst_am": dt.datetime(2025, 1, 2), "stand": None, "hinweis": ""}
+            "seit": dt.date(2025, 1, 1), "flaechendeckung": flaechendeckung, "quelle": quelle,
+            "stelle": "", "hinweis": "", "stand": None, "erfasst_am": dt.datetime(2025, 1, 2),
+            **more}
 
 
 RECORDS = [record(A, L1), record(KREIS, L2), record(LAND, L3, "in Bearbeitung"),
@@ -62,7 +64,11 @@ class TinyStore:
                  r["flaechendeckung"]) for r in self._records]
 
     def stands(self) -> dict:
-        return {}
+        out: dict = {}
+        for r in self._records:
+            if r["stand"]:
+                out[r["quelle"]] = max(out.get(r["quelle"], r["stand"]), r["stand"])
+        return out
 
     def records(self, **where) -> list[dict]:
         return [r for r in self._records if all(r[k] == v for k, v in where.items())]
