@@ -37,10 +37,12 @@ init: install
 run: init
 	$(BIN)/ozgmap serve --host $(HOST) --port $(PORT)
 
-## make test: install (with Chromium from Debian for the browser tests), run the whole suite,
+## make test: install (with Chromium from Debian for the browser tests), run the whole suite
+## (first the map script's pure parts with `node --test tests/js/`, then pytest),
 ## then check that the benchmark still runs (scripts/bench.py --quick: errors fail, figures not)
 test: install
 	sh scripts/install_test_deps.sh
+	node --test tests/js/
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 	$(BIN)/python scripts/bench.py --quick
 
