@@ -49,6 +49,7 @@ test: install
 ## make check: the linter (ruff, pinned) and the fast unit tests, in seconds
 check: install
 	$(BIN)/ruff check .
+	node --test tests/js/
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 ## make bench: the full benchmark (NRW and Germany; minutes), figures as in the README

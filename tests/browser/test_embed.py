@@ -5,23 +5,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from mapdom import expected_colours, wait_for_colours, wait_map_ready
+from mapdom import app_frame, expected_colours, wait_for_colours, wait_map_ready
 
 pytestmark = pytest.mark.browser
 KREIS = "05570"
-
-
-def app_frame(page, live_server, path: str):
-    """The frame of *page* that shows *path* of the app (waits until it is attached)."""
-    prefix = live_server.url + path
-    page.wait_for_function("p => [...document.querySelectorAll('iframe')].some("
-                           "f => f.src.startsWith(p))", arg=prefix)
-    for _ in range(100):
-        frames = [f for f in page.frames if f.url.startswith(prefix)]
-        if frames:
-            return frames[0]
-        page.wait_for_timeout(50)
-    raise AssertionError(f"no frame with {prefix}: {[f.url for f in page.frames]}")
 
 
 def test_embed_works_in_a_cross_origin_iframe(context, rec, live_server, host):

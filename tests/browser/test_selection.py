@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from mapdom import point_in, wait_map_ready
+from mapdom import app_frame, point_in, wait_map_ready
 
 pytestmark = pytest.mark.browser
 TELGTE = "05570044"
@@ -46,7 +46,8 @@ def wait_inside(frame, selector: str, text: str, timeout: float) -> float:
 
 def expected_headline(live, ags: str, query: str = "") -> str:
     fig = next(g for g in live.json("/api/umsetzung" + query)["gebiete"] if g["ags"] == ags)
-    return f"{fig['online']} von {fig['leistungen_im_filter']} online ({round(fig['anteil'] * 100)} %)"
+    share = round(fig["anteil"] * 100)
+    return f"{fig['online']} von {fig['leistungen_im_filter']} online ({share} %)"
 
 
 def new_page(browser, size: str):
@@ -151,7 +152,8 @@ def test_gemeinde_names_are_on_the_map_at_the_kreis_view(browser, live_server, a
         const r = l.getBoundingClientRect(), s = getComputedStyle(l);
         return {text: l.innerText, x: r.left, y: r.top, w: r.width, h: r.height,
                 visible: s.visibility === 'visible' && +s.opacity > 0 && r.width > 0 &&
-                         r.left >= m.left && r.right <= m.right && r.top >= m.top && r.bottom <= m.bottom};
+                         r.left >= m.left && r.right <= m.right && r.top >= m.top &&
+                         r.bottom <= m.bottom};
       });
     }""")
     shown = {lb["text"] for lb in labels if lb["visible"]} & names
@@ -238,20 +240,21 @@ def test_embed_in_a_500px_iframe_on_a_phone(browser, live_server, host, artifact
     ctx = browser.new_context(locale="de-DE", **PHONE)
     page = ctx.new_page()
     url = host.frame_page("kreis-handy", f"{live_server.url}/embed?kreis={KREIS}")
+    viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">'
     host.pages["/kreis-handy.html"] = host.pages["/kreis-handy.html"].replace(
         'width="1000" height="700"', 'width="360" height="500"').replace(
-        "<body>", '<body style="margin:0">').replace(
-        "<head>", '<head><meta name="viewport" content="width=device-width, initial-scale=1">').replace("<h1>Unser Kreis</h1>", "")
+        "<body>", '<body style="margin:0">').replace("<head>", "<head>" + viewport).replace(
+        "<h1>Unser Kreis</h1>", "")
     page.goto(url)
-    page.wait_for_function("() => document.querySelector('iframe').contentWindow.length >= 0")
-    frame = next(f for _ in range(100) for f in page.frames if "/embed" in f.url)
+    frame = app_frame(page, live_server, "/embed")
     wait_map_ready(frame)
     assert_legend_in_view(frame)
     height = frame.evaluate(PAGE_SIZE_JS)
     assert height == [500, 360]
     frame.locator("#q").fill("Telgte")
     frame.locator("#q").press("Enter")
-    wait_inside(frame, "#detail-headline", expected_headline(live_server, TELGTE, f"?kreis={KREIS}"), 1.0)
+    want = expected_headline(live_server, TELGTE, f"?kreis={KREIS}")
+    wait_inside(frame, "#detail-headline", want, 1.0)
     assert frame.evaluate(PAGE_SIZE_JS) == height
     page.screenshot(path=str(artifacts / "embed-iframe-phone.png"))
     ctx.close()
