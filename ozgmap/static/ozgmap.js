@@ -200,8 +200,7 @@ function closeSelection() {
   if (!store.get().gebiet) { sheet.close(); return; }
   const prev = store.get().gebiet;
   store.set({ gebiet: undefined });
-  if (window.history.state && window.history.state.ozgmap) { window.history.back(); }
-  else { window.history.replaceState(null, "", window.location.pathname + query(store.get(), true)); }
+  pushUrl();  // closing is a step in the history too: back opens the Gemeinde again
   if (layers[prev]) { gemeindeLayer.resetStyle(layers[prev]); }
   restyle();
   sheet.close();

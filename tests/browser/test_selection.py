@@ -233,6 +233,12 @@ def test_phone_sheet_grows_and_the_back_button_closes_it(browser, live_server, a
     page.wait_for_function("() => !document.getElementById('detail').classList.contains('open')")
     assert "gebiet=" not in page.url
     assert not box(page, "#detail")["w"]
+    # forward opens it again; the × closes it
+    page.go_forward()
+    wait_inside(page, "#detail-title", "Telgte", 2.0)
+    page.locator(".sheet-close").click()
+    page.wait_for_function("() => !document.getElementById('detail').classList.contains('open')")
+    assert "gebiet=" not in page.url and not box(page, "#detail")["w"]
     ctx.close()
 
 
