@@ -158,6 +158,11 @@ def test_clicking_a_gemeinde_shows_its_list(page, rec, live_server):
     hrefs = first.locator("ul.offen a.near").evaluate_all("as => as.map(a => a.href)")
     assert all(f"ags={ags}" in h and "leistung=" in h for h in hrefs)
     assert map_state(page)[ags]["stroke"] == "#000000"  # the chosen Gemeinde is outlined
+    # the full list, its JSON and CSV twins and the neighbours answer
+    links = page.locator("#detail .detail-links a").evaluate_all("as => as.map(a => a.href)")
+    assert [urlsplit(u).path for u in links] == [f"/gebiet/{ags}", f"/gebiet/{ags}.json",
+                                                  f"/gebiet/{ags}.csv", "/nachbarn"]
+    assert [page.request.get(u).status for u in links] == [200] * 4
     rec.assert_clean(live_server.url)
 
 
