@@ -37,16 +37,19 @@ init: install
 run: init
 	$(BIN)/ozgmap serve --host $(HOST) --port $(PORT)
 
-## make test: install (with Chromium from Debian for the browser tests), run the whole suite,
-## first checking that the benchmark still runs (scripts/bench.py --quick: errors fail, figures not)
+## make test: install (with Chromium from Debian for the browser tests), run the whole suite
+## (first the map script's pure parts with `node --test tests/js/`, then a check that the
+## benchmark still runs: scripts/bench.py --quick, errors fail, figures not; pytest last)
 test: install
 	sh scripts/install_test_deps.sh
+	node --test tests/js/
 	$(BIN)/python scripts/bench.py --quick
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 ## make check: the linter (ruff, pinned) and the fast unit tests, in seconds
 check: install
 	$(BIN)/ruff check .
+	node --test tests/js/
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 ## make bench: the full benchmark (NRW and Germany; minutes), figures as in the README

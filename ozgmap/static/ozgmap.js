@@ -1,446 +1,465 @@
-/* ozgmap: the map's behaviour. Geometry is fetched once; a filter change fetches only the
-   figures (/api/umsetzung) and restyles. Every name from the data is put into the page with
-   textContent, never as HTML. The whole view state lives in the URL (permalink, back/forward). */
-(function () {
-  "use strict";
-  var cfg = JSON.parse(document.getElementById("ozgmap-config").textContent);
-  var map = window[cfg.map];
-  if (!map) { return; }
-  /* the filter parameters and their defaults, as the server defines them (ozgmap.filters) */
-  var FILTERS = cfg.filter_definition.map(function (d) { return d.name; });
-  var DEFAULTS = {};
-  cfg.filter_definition.forEach(function (d) { if (d.default) { DEFAULTS[d.name] = d.default; } });
-  var form = document.getElementById("filters");
-  var statusEl = document.getElementById("map-status");
-  var detail = document.getElementById("detail");
-  var figures = {};
-  var layers = {};
-  var gemeindeLayer = null, kreisLayer = null;
-  var state = serverState();
+/* ozgmap: the map page's behaviour (an ES module; its parts are in js/). Geometry is
+   fetched once; a filter change fetches only the figures (/api/umsetzung) and restyles.
+   Every name from the data goes into the page as text, never as HTML. The whole view state
+   lives in the URL (permalink, back/forward); js/state.js holds it. */
+// What the first drawing needs is imported here (and preloaded by the page); the rest (panel,
+// sheet, names, tooltip, keyboard list) comes by import() once the map is drawn or a
+// Gemeinde is chosen: on a phone's network every request before the drawing costs a round.
+import { createStore, readParams, toQuery } from "./js/state.js";
+import { colourFor, topoFeatures } from "./js/mapdata.js";
 
-  map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution(cfg.attribution);
+const cfg = JSON.parse(document.getElementById("ozgmap-config").textContent);
+const map = window[cfg.map];
+const DEFS = cfg.filter_definition;
+const FILTERS = DEFS.map((d) => d.name);
+/* The filter as the server read it (a Leistung typed by name comes as its OZG-ID, one it
+   could not resolve not at all), with the selection from the URL. */
+const store = createStore({ ...(cfg.filter || {}), gebiet: readParams(window.location.search, DEFS).gebiet });
+const form = document.getElementById("filters");
+const statusEl = document.getElementById("map-status");
+const detail = document.getElementById("detail");
+const detailContent = document.getElementById("detail-content");
+const aside = document.querySelector(".panel");
+const figures = {}, layers = {}, kreisLayers = {}, kreisNames = {};
+let gemeindeLayer = null, kreisLayer = null, figuresLoaded = false, labels = null;
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    if (attrs) { Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); }); }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    return e;
-  }
-
-  function readUrl() {
-    var p = new URLSearchParams(window.location.search), s = {};
-    FILTERS.concat(["gebiet"]).forEach(function (k) { if (p.get(k)) { s[k] = p.get(k); } });
-    return s;
-  }
-
-  /* The filter as the server read it (a Leistung typed by name comes as its OZG-ID, one it
-     could not resolve not at all), with the selection from the URL. */
-  function serverState() {
-    var s = readUrl();
-    FILTERS.forEach(function (k) { delete s[k]; if (cfg.filter && cfg.filter[k]) { s[k] = cfg.filter[k]; } });
-    return s;
-  }
-
-  function query(s, withGebiet, extra) {
-    var p = new URLSearchParams();
-    FILTERS.forEach(function (k) {
-      if (s[k] && s[k] !== DEFAULTS[k]) { p.set(k, s[k]); }
-    });
-    if (withGebiet && s.gebiet) { p.set("gebiet", s.gebiet); }
-    Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
-    var q = p.toString();
-    return q ? "?" + q : "";
-  }
-
-  function formState() {
-    var s = {};
-    var fd = new FormData(form);
-    FILTERS.forEach(function (k) { var v = fd.get(k); if (v) { s[k] = String(v).trim(); } });
-    return s;
-  }
-
-  function syncForm(s) {
-    if (!form) { return; }
-    FILTERS.forEach(function (k) {
-      var inputs = form.querySelectorAll('[name="' + k + '"]');
-      inputs.forEach(function (i) {
-        if (i.type === "radio") { i.checked = (i.value === (s[k] || DEFAULTS[k])); }
-        else if (i.type === "checkbox") { i.checked = !!s[k] && s[k] !== "0"; }
-        else { i.value = s[k] || DEFAULTS[k] || ""; }
+/* The modules for everything after the first drawing, loaded once. */
+let ui = null, uiLoading = null;
+function loadUi() {
+  if (!uiLoading) {
+    uiLoading = Promise.all([import("./js/dom.js"), import("./js/format.js"), import("./js/panel-model.js"), import("./js/panel.js"),
+      import("./js/sheet.js"), import("./js/labels.js"), import("./js/tooltip.js"), import("./js/geometry.js"),
+      import("./js/embed.js")])
+      .then(([dom, format, model, panel, sheetMod, labelsMod, tooltipMod, geometryMod, embed]) => {
+        ui = { el: dom.el, ...format, ...model, ...panel, ...labelsMod, ...tooltipMod, ...geometryMod, ...embed,
+          sheet: sheetMod.createSheet(detail, { onClose: closeSelection,
+            onResize: (size) => { if (size !== "full" && store.get().gebiet) { showOnMap(store.get().gebiet, true); } } }) };
+        return ui;
       });
-    });
   }
+  return uiLoading;
+}
+const isSheet = () => (ui ? ui.sheet.isSheet() : window.matchMedia("(max-width: 760px)").matches);
 
-  function colour(share) {
-    if (share === null || share === undefined) { return cfg.no_data; }
-    for (var i = 0; i < cfg.legend.length; i++) {
-      if (share < cfg.legend[i].max || i === cfg.legend.length - 1) { return cfg.legend[i].colour; }
-    }
-    return cfg.legend[cfg.legend.length - 1].colour;
-  }
+map.attributionControl.setPrefix(false);
+map.attributionControl.addAttribution(cfg.attribution);
 
-  function inScope(props) { return !state.kreis || props.kreis_ags === state.kreis; }
+const query = (s, withGebiet, extra) => toQuery(s, DEFS, { withGebiet, extra });
+const filterOf = (s) => Object.fromEntries(FILTERS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+const inScope = (p) => !store.get().kreis || p.kreis_ags === store.get().kreis;
 
-  function style(feature) {
-    var p = feature.properties;
-    if (!inScope(p)) {
-      return { fillColor: "#ffffff", fillOpacity: 0.6, color: "#bbbbbb", weight: 0.5 };
-    }
-    var f = figures[p.ags];
-    return { fillColor: colour(f ? f.anteil : null), fillOpacity: 0.9, color: "#ffffff",
-             weight: 0.7 };
-  }
+function formState() {
+  const s = {}, fd = new FormData(form);
+  for (const k of FILTERS) { const v = fd.get(k); if (v) { s[k] = String(v).trim(); } }
+  return s;
+}
 
-  function pct(v) { return v === null || v === undefined ? "keine Daten" : Math.round(v * 100) + " %"; }
-
-  function tooltip(layer) {
-    var p = layer.feature.properties, f = figures[p.ags];
-    var box = el("div", { "class": "tt" });
-    box.appendChild(el("strong", null, p.name));
-    box.appendChild(el("div", null, (kreisNames[p.kreis_ags] || "") + " · AGS " + p.ags));
-    box.appendChild(el("div", null, f && f.online !== null
-      ? pct(f.anteil) + " (" + f.online + " von " + f.leistungen_im_filter + ")" : "keine Daten"));
-    if (f && f.beispieldaten) { box.appendChild(el("div", { "class": "sample" }, "Beispieldaten")); }
-    return box;
-  }
-
-  function restyle() {
-    if (!gemeindeLayer) { return; }
-    gemeindeLayer.setStyle(style);
-    if (kreisLayer) { kreisLayer.bringToFront(); }
-    showStatus();
-  }
-
-  function showStatus() {
-    var shown = 0, nodata = 0;
-    Object.keys(figures).forEach(function (a) { shown++; if (figures[a].anteil === null) { nodata++; } });
-    if (gemeindeLayer && figuresLoaded) {
-      statusEl.textContent = shown + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
+function syncForm(s) {
+  if (!form) { return; }
+  for (const d of DEFS) {
+    for (const i of form.querySelectorAll(`[name="${d.name}"]`)) {
+      const v = s[d.name] !== undefined ? s[d.name] : (d.default === null || d.default === undefined ? "" : String(d.default));
+      if (i.type === "radio") { i.checked = i.value === v; }
+      else if (i.type === "checkbox") { i.checked = !!v && v !== "0"; }
+      else { i.value = v; }
     }
   }
+}
 
-  /* The page's own filter comes from the URL the page preloads (cfg.figures): the browser
-     fetches it while it parses the page. Later filters build their query. */
-  var firstFigures = cfg.figures, figuresLoaded = false;
+/* ---- colours, tooltip, status ------------------------------------------------------ */
+function style(feature) {
+  const p = feature.properties;
+  if (!inScope(p)) { return { fillColor: "#ffffff", fillOpacity: 0.6, color: "#bbbbbb", weight: 0.5 }; }
+  const f = figures[p.ags];
+  return { fillColor: colourFor(f ? f.anteil : null, cfg.legend, cfg.no_data), fillOpacity: 0.9, color: "#ffffff", weight: 0.7 };
+}
 
-  function loadFigures() {
-    statusEl.textContent = "Daten werden geladen …";
-    var url = firstFigures || cfg.api + query(state, false, { felder: cfg.felder });
-    firstFigures = null;
-    return fetch(url)
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
-      .then(function (res) {
-        if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
-        figures = {};
-        var legendWhat = document.getElementById("legend-what");
-        if (legendWhat && res.j.legende) { legendWhat.textContent = res.j.legende; }
-        res.j.gebiete.forEach(function (g) { figures[g.ags] = g; });
-        figuresLoaded = true;
-        restyle();
-      })
-      .catch(function (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; });
+function tooltip(layer) {
+  const p = layer.feature.properties, el = ui.el;
+  return el("div", { class: "tt" }, el("strong", null, p.name),
+    el("div", null, (kreisNames[p.kreis_ags] || "") + " · AGS " + p.ags),
+    el("div", { class: "tt-figure" }, ui.headline(figures[p.ags])),
+    figures[p.ags] && figures[p.ags].beispieldaten ? el("div", { class: "sample" }, "Beispieldaten") : null);
+}
+
+function markSelected() {
+  const sel = store.get().gebiet && layers[store.get().gebiet];
+  if (sel) { sel.setStyle({ color: "#000000", weight: 3 }); sel.bringToFront(); }
+}
+
+function restyle() {
+  if (!gemeindeLayer) { return; }
+  gemeindeLayer.setStyle(style);
+  if (kreisLayer) { kreisLayer.bringToFront(); }
+  markSelected();
+  if (labels) { labels.layout(); }
+  showStatus();
+}
+
+function showStatus() {
+  const all = Object.values(figures), nodata = all.filter((g) => g.anteil === null).length;
+  if (gemeindeLayer && figuresLoaded) {
+    statusEl.textContent = all.length + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
   }
+}
 
-  function scopeBounds() {
-    if (state.kreis && kreisLayers[state.kreis]) { return kreisLayers[state.kreis].getBounds(); }
-    return gemeindeLayer ? gemeindeLayer.getBounds() : null;
+async function getJson(url) {
+  const r = await fetch(url);
+  const j = await r.json();
+  if (!r.ok) { throw new Error(j.error ? j.error.message : "Fehler"); }
+  return j;
+}
+
+/* The page's own filter comes from the URL the page preloads (cfg.figures). */
+let firstFigures = cfg.figures;
+
+async function loadFigures() {
+  statusEl.textContent = "Daten werden geladen …";
+  const url = firstFigures || cfg.api + query(store.get(), false, { felder: cfg.felder });
+  firstFigures = null;
+  try {
+    const j = await getJson(url);
+    for (const k of Object.keys(figures)) { delete figures[k]; }
+    const legendWhat = document.getElementById("legend-what");
+    if (legendWhat && j.legende) { legendWhat.textContent = j.legende; }
+    for (const g of j.gebiete) { figures[g.ags] = g; }
+    figuresLoaded = true;
+    restyle();
+  } catch (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; }
+}
+
+/* ---- the selection panel ------------------------------------------------------------ */
+let catalogue = null;  // /api/leistungen, only for a server without the panel overview
+let panelRequest = 0;
+
+function panelLinks(ags) {
+  const q = query(store.get(), false);
+  const base = (cfg.gebiet_page || "/gebiet/") + encodeURIComponent(ags);
+  return { liste: base + q, json: base + ".json" + q, csv: base + ".csv" + q,
+    nachbarn: "/nachbarn?ags=" + encodeURIComponent(ags) };
+}
+
+async function panelData(ags) {
+  const s = store.get();
+  const body = await getJson(cfg.body_api + encodeURIComponent(ags) + query(s, false));
+  if (ui.hasOverview(body)) { return body; }
+  if (!catalogue) { catalogue = (await getJson(cfg.leistungen_api)).leistungen; }
+  return ui.overviewFromOffers(body, figures[ags], catalogue, filterOf(s),
+    (id) => "/nachbarn" + query({ ...filterOf(s), themenfeld: undefined }, false, { ags, leistung: id }));
+}
+
+/** Show the selected Gemeinde's panel (a sheet opens at its peek: name and headline); focus
+    moves to its heading, so that screen readers announce it; on wide screens it stands at
+    the top of its column. *how*: tap, search, list, key, load (no focus), refresh. */
+async function showPanel(how) {
+  const ags = store.get().gebiet;
+  if (!ags) { return; }
+  const mine = ++panelRequest;
+  const { el, sheet } = await loadUi();
+  try {
+    const body = await panelData(ags);
+    if (mine !== panelRequest || store.get().gebiet !== ags) { return; }
+    ui.renderPanel(detailContent, body, panelLinks(ags));
+  } catch (e) {
+    detailContent.textContent = "";
+    detailContent.appendChild(el("h2", { id: "detail-title", tabindex: "-1" }, "Details konnten nicht geladen werden"));
+    detailContent.appendChild(el("p", null, e.message));
   }
+  sheet.open(how === "refresh" ? undefined : "peek");
+  if (how === "refresh") { return; }
+  if (!sheet.isSheet() && aside) { aside.scrollTop = 0; }  // the panel is at the top of its column
+  const title = document.getElementById("detail-title");
+  if (title && how !== "load") { title.focus({ preventScroll: true }); }
+}
 
-  /* Fit the view to the chosen Kreis or the whole area (on load without animation, before
-     the shapes are on the map, so that they are projected and drawn once). */
-  function zoomToScope(animate) {
-    var b = scopeBounds();
-    if (!b) { return; }
-    map.fitBounds(b, { padding: state.kreis ? [10, 10] : [0, 0], animate: animate !== false });
+function pushUrl() {
+  window.history.pushState({ ozgmap: true }, "", window.location.pathname + query(store.get(), true));
+}
+
+function select(ags, how) {
+  const s = store.get();
+  if (s.kreis && ags.slice(0, 5) !== s.kreis && cfg.embed) { return; }
+  if (s.kreis && ags.slice(0, 5) !== s.kreis) { store.set({ kreis: undefined }); syncForm(store.get()); loadFigures(); }
+  store.set({ gebiet: ags });
+  pushUrl();
+  restyle();
+  return showPanel(how).then(() => { if (how !== "tap") { showOnMap(ags, true); } });
+}
+
+/** Bring the Gemeinde into the part of the map that the legend and the sheet leave free. */
+function showOnMap(ags, animate) {
+  if (!layers[ags]) { return; }
+  const legend = document.querySelector(".map-legend");
+  const right = legend ? legend.offsetWidth + 10 : 10;
+  const bottom = isSheet() && detail.classList.contains("open") ? detail.offsetHeight + 10 : 10;
+  map.fitBounds(layers[ags].getBounds(), { maxZoom: 10, paddingTopLeft: [10, 10],
+    paddingBottomRight: [right, bottom], animate });
+}
+
+function closeSelection() {
+  const { el, sheet } = ui;
+  if (!store.get().gebiet) { sheet.close(); return; }
+  const prev = store.get().gebiet;
+  store.set({ gebiet: undefined });
+  pushUrl();  // closing is a step in the history too: back opens the Gemeinde again
+  if (layers[prev]) { gemeindeLayer.resetStyle(layers[prev]); }
+  restyle();
+  sheet.close();
+  detailContent.textContent = "";
+  detailContent.appendChild(el("h2", { id: "detail-title", tabindex: "-1" }, "Details"));
+  detailContent.appendChild(el("p", null, "Gemeinde in der Karte antippen, in der Liste A–Z wählen oder oben suchen."));
+  map.getContainer().focus({ preventScroll: true });
+}
+
+/* ---- suggestion lists, search ------------------------------------------------------- */
+let listThemenfeld = null;
+
+function refreshLeistungen(first) {
+  const tf = store.get().themenfeld || "", list = document.getElementById("leistungen-liste");
+  if (!list || (listThemenfeld === null && !first) || tf === listThemenfeld) { return; }
+  listThemenfeld = tf;
+  getJson(cfg.leistungen_api + (tf ? "?themenfeld=" + encodeURIComponent(tf) : ""))
+    .then((j) => {
+      if (listThemenfeld !== tf) { return; }
+      list.textContent = "";
+      for (const l of j.leistungen) {
+        const o = document.createElement("option");
+        o.value = l.ozg_id;
+        o.textContent = l.name;
+        list.appendChild(o);
+      }
+    })
+    .catch(() => { listThemenfeld = null; });
+}
+
+let gemeindenByName = null;
+function gemeinden() {
+  if (!gemeindenByName) {
+    gemeindenByName = Object.keys(layers).map((ags) => layers[ags].feature.properties)
+      .filter((p) => !cfg.embed || !cfg.kreis || p.kreis_ags === cfg.kreis)
+      .map((p) => [p.ags, p.name]).sort((a, b) => a[1].localeCompare(b[1], "de"));
   }
+  return gemeindenByName;
+}
 
-  function renderBody(b) {
-    detail.textContent = "";
-    var h = el("h2", { id: "detail-title", tabindex: "-1" }, b.name + " ");
-    var sub = el("span", { "class": "sub" }, b.bez + (b.kreis && b.ebene === "gemeinde" ? ", " + b.kreis : ""));
-    h.appendChild(sub);
-    detail.appendChild(h);
-    detail.appendChild(el("p", null, b.anzahl + " Angebote " + (b.ansicht === "eigene"
-      ? "der Gemeinde selbst" : "für die Einwohner (Gemeinde, Kreis, Land, Bund)") + " im gewählten Filter"
-      + (b.nicht_gezaehlt ? ", dazu " + b.nicht_gezaehlt + " nicht gezählte" : "") + "."));
-    if (b.beispieldaten) {
-      var note = el("p", { "class": "notice sample body-data" });
-      note.appendChild(el("strong", null, "Beispieldaten:"));
-      note.appendChild(document.createTextNode(" Die Angaben hier sind " + (b.nur_beispieldaten ? "" : "teils ")
-        + "erzeugte Beispieldaten, keine echten Umsetzungsstände."));
-      detail.appendChild(note);
-    }
-    (b.stand || []).forEach(function (s) { detail.appendChild(el("p", { "class": "stand body-data" }, s.text)); });
-    var links = el("p", { "class": "detail-links" });
-    var nb = el("a", { href: "/nachbarn?ags=" + encodeURIComponent(b.ags) }, "Nachbarn vergleichen");
-    links.appendChild(nb);
-    detail.appendChild(links);
-    if (!b.themenfelder.length) { detail.appendChild(el("p", null, "Keine Angebote im gewählten Filter.")); }
-    b.themenfelder.forEach(function (tf, i) {
-      var d = el("details", { "class": "tf" });
-      if (i === 0) { d.open = true; }
-      d.appendChild(el("summary", null, tf.name + " (" + tf.leistungen.length + ")"));
-      var ul = el("ul", { "class": "offers" });
-      tf.leistungen.forEach(function (o) {
-        var li = el("li");
-        var label = o.leistung + (o.leika_name && o.leika_name !== o.leistung ? ": " + o.leika_name : "");
-        if (o.url && /^https?:\/\//i.test(o.url)) {
-          var a = el("a", { href: o.url, target: "_blank", rel: "noopener noreferrer" }, label);
-          li.appendChild(a);
-        } else { li.appendChild(document.createTextNode(label)); }
-        var meta = o.anbieter + (o.anbieter !== "Gemeinde" ? ": " + o.anbieter_name : "") + " · " + o.status;
-        if (o.reifegrad !== null) { meta += " · Reifegrad " + o.reifegrad; }
-        if (o.seit) { meta += " · seit " + o.seit; }
-        if (o.leika_key) { meta += " · LeiKa " + o.leika_key; }
-        if (o.stelle) { meta += " · zuständig: " + o.stelle; }
-        li.appendChild(el("span", { "class": "meta" }, meta));
-        if (!o.gezaehlt) {
-          li.appendChild(el("span", { "class": "meta uncounted" }, "nicht gezählt: " + o.flaechendeckung
-            + (o.hinweis ? " – " + o.hinweis : "")));
-        }
-        li.appendChild(el("span", { "class": "source" + (o.beispieldaten ? " sample" : "") }, "Quelle: " + o.quelle));
-        ul.appendChild(li);
-      });
-      d.appendChild(ul);
-      detail.appendChild(d);
-    });
+function fillGemeinden() {
+  const list = document.getElementById("gemeinden-liste");
+  if (!list || list.firstChild) { return; }
+  for (const g of gemeinden()) { list.appendChild(ui.el("option", { value: g[1] }, g[0])); }
+}
+
+document.addEventListener("focusin", (ev) => {
+  const which = ev.target.getAttribute && ev.target.getAttribute("list");
+  if (which === "leistungen-liste") { refreshLeistungen(true); }
+  if (which === "gemeinden-liste") { geometry.then(loadUi).then(fillGemeinden); }
+});
+
+const searchMsg = document.getElementById("search-msg");
+document.getElementById("search").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const q = document.getElementById("q").value.trim().toLowerCase();
+  if (q) { geometry.then(() => find(q)); }
+});
+
+function find(q) {
+  const all = gemeinden();
+  let hits = all.filter((g) => g[0] === q || g[1].toLowerCase() === q);
+  if (!hits.length) { hits = all.filter((g) => g[1].toLowerCase().includes(q)); }
+  if (hits.length === 1) {
+    searchMsg.textContent = hits[0][1] + " gefunden.";
+    select(hits[0][0], "search");
+  } else if (hits.length > 1) {
+    searchMsg.textContent = hits.length + " Treffer: " + hits.slice(0, 8).map((g) => g[1]).join(", ") + (hits.length > 8 ? " …" : "") + ". Bitte genauer.";
+  } else {
+    searchMsg.textContent = "Keine Gemeinde gefunden.";
   }
+}
 
-  function selectBody(ags, focus) {
-    if (!ags) { return Promise.resolve(); }
-    return fetch(cfg.body_api + encodeURIComponent(ags) + query(state, false))
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
-      .then(function (res) {
-        if (!res.ok) { throw new Error(res.j.error ? res.j.error.message : "Fehler"); }
-        renderBody(res.j);
-        Object.keys(layers).forEach(function (a) {
-          if (a === ags) { layers[a].setStyle({ color: "#000000", weight: 3 }); layers[a].bringToFront(); }
-        });
-        if (focus) { document.getElementById("detail-title").focus(); }
-      })
-      .catch(function (e) { detail.textContent = "Details konnten nicht geladen werden: " + e.message; });
-  }
+/* ---- filters, history ---------------------------------------------------------------- */
+function apply(push) {
+  if (push) { pushUrl(); }
+  syncForm(store.get());
+  refreshLeistungen();
+  return loadFigures().then(() => (store.get().gebiet ? showPanel(push ? "refresh" : "load") : null));
+}
 
-  /* The suggestion lists come empty with the page (filled, they were three quarters of its
-     bytes) and are filled when their field is first used: the Gemeinden from the geometry,
-     the Leistungen of the chosen Themenfeld from /api/leistungen, anew on each change. */
-  var listThemenfeld = null;  // whose Leistungen the list holds; null: none yet
+function scopeBounds() {
+  const k = store.get().kreis;
+  if (k && kreisLayers[k]) { return kreisLayers[k].getBounds(); }
+  return gemeindeLayer ? gemeindeLayer.getBounds() : null;
+}
 
-  function refreshLeistungen(first) {
-    var tf = state.themenfeld || "", list = document.getElementById("leistungen-liste");
-    if (!list || (listThemenfeld === null && !first) || tf === listThemenfeld) { return; }
-    listThemenfeld = tf;
-    fetch(cfg.leistungen_api + (tf ? "?themenfeld=" + encodeURIComponent(tf) : ""))
-      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-      .then(function (j) {
-        if (listThemenfeld !== tf) { return; }  // another Themenfeld was chosen meanwhile
-        list.textContent = "";
-        j.leistungen.forEach(function (l) { list.appendChild(el("option", { value: l.ozg_id }, l.name)); });
-      })
-      .catch(function () { listThemenfeld = null; });  // try again when the field is next used
-  }
+function zoomToScope(animate) {
+  const b = scopeBounds();
+  if (b) { map.fitBounds(b, { padding: store.get().kreis ? [10, 10] : [0, 0], animate: animate !== false }); }
+}
 
-  /* [AGS, name] of every Gemeinde the search offers, by name (in an embed for a Kreis, its
-     own only): from the geometry, once it is drawn. */
-  var gemeindenByName = null;
+function onFilterChange() {
+  const s = { ...formState(), gebiet: store.get().gebiet };
+  const kreisChanged = s.kreis !== store.get().kreis;
+  store.set(s, true);
+  apply(true);
+  if (kreisChanged) { zoomToScope(); }
+}
 
-  function gemeinden() {
-    if (!gemeindenByName) {
-      gemeindenByName = [];
-      Object.keys(layers).forEach(function (ags) {
-        var p = layers[ags].feature.properties;
-        if (!cfg.embed || !cfg.kreis || p.kreis_ags === cfg.kreis) { gemeindenByName.push([ags, p.name]); }
-      });
-      gemeindenByName.sort(function (a, b) { return a[1].localeCompare(b[1], "de"); });
-    }
-    return gemeindenByName;
-  }
-
-  function fillGemeinden() {
-    var list = document.getElementById("gemeinden-liste");
-    if (!list || list.firstChild) { return; }
-    gemeinden().forEach(function (g) { list.appendChild(el("option", { value: g[1] }, g[0])); });
-  }
-
-  document.addEventListener("focusin", function (ev) {
-    var which = ev.target.getAttribute && ev.target.getAttribute("list");
-    if (which === "leistungen-liste") { refreshLeistungen(true); }
-    if (which === "gemeinden-liste") { geometry.then(fillGemeinden); }
-  });
-
-  function apply(push) {
-    var url = window.location.pathname + query(state, true);
-    if (push) { window.history.pushState(state, "", url); }
-    syncForm(state);
-    refreshLeistungen();
-    return loadFigures().then(function () { return selectBody(state.gebiet, false); });
-  }
-
-  function onFilterChange() {
-    var s = formState();
-    s.gebiet = state.gebiet;
-    var kreisChanged = s.kreis !== state.kreis;
-    state = s;
-    apply(true);
-    if (kreisChanged) { zoomToScope(); }
-  }
-
-  if (form) form.addEventListener("change", function (ev) {
+if (form) {
+  form.addEventListener("change", (ev) => {
+    // a Leistung by name is resolved by the server (a page load): the map's API takes IDs
     if (ev.target && ev.target.name === "leistung") {
-      var v = ev.target.value.trim();
-      if (v && !/^\d+$/.test(v)) { return; }  // still typing a name: wait for a choice
+      const v = ev.target.value.trim();
+      if (v && !/^\d+$/.test(v)) { form.submit(); return; }
     }
     onFilterChange();
   });
-  if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); onFilterChange(); });
-  window.addEventListener("popstate", function () {
-    var before = state.kreis;
-    state = readUrl();
-    apply(false);
-    if (state.kreis !== before) { zoomToScope(); }
-  });
-
-  var search = document.getElementById("search");
-  var searchMsg = document.getElementById("search-msg");
-  search.addEventListener("submit", function (ev) {
+  form.addEventListener("submit", (ev) => {
+    const v = (form.querySelector('[name="leistung"]') || {}).value || "";
+    if (v.trim() && !/^\d+$/.test(v.trim())) { return; }  // the server resolves the name
     ev.preventDefault();
-    var q = document.getElementById("q").value.trim().toLowerCase();
-    if (q) { geometry.then(function () { find(q); }); }
+    onFilterChange();
   });
+}
 
-  function find(q) {
-    var all = gemeinden();
-    var hits = all.filter(function (g) { return g[0] === q || g[1].toLowerCase() === q; });
-    if (!hits.length) { hits = all.filter(function (g) { return g[1].toLowerCase().indexOf(q) >= 0; }); }
-    if (hits.length === 1) {
-      var ags = hits[0][0];
-      searchMsg.textContent = hits[0][1] + " gefunden.";
-      if (state.kreis && ags.slice(0, 5) !== state.kreis) { state.kreis = undefined; syncForm(state); }
-      state.gebiet = ags;
-      // one render of the details, then focus on them (a second render would drop the focus)
-      apply(true).then(function () {
-        var title = document.getElementById("detail-title");
-        if (title) { title.focus(); }
-      });
-      if (layers[ags]) { map.fitBounds(layers[ags].getBounds(), { maxZoom: 11 }); }
-    } else if (hits.length > 1) {
-      searchMsg.textContent = hits.length + " Treffer: " + hits.slice(0, 8).map(function (g) { return g[1]; }).join(", ") + (hits.length > 8 ? " …" : "") + ". Bitte genauer.";
-    } else {
-      searchMsg.textContent = "Keine Gemeinde gefunden.";
-    }
+window.addEventListener("popstate", () => {
+  const before = store.get();
+  store.set(readParams(window.location.search, DEFS), true);
+  const now = store.get();
+  if (before.gebiet && !now.gebiet) {
+    if (layers[before.gebiet]) { gemeindeLayer.resetStyle(layers[before.gebiet]); }
+    if (ui) { ui.sheet.close(); }
   }
+  apply(false).then(() => { if (now.gebiet && now.gebiet !== before.gebiet) { showPanel("tap"); } });
+  if (now.kreis !== before.kreis) { zoomToScope(); }
+});
 
-  /* Geometry comes as TopoJSON (every border once, on an integer grid): first the overview
-     of all Gemeinden and Kreise, simplified for small scales; from zoom detail.ab_zoom on, the
-     detailed part of each Land in view replaces its overview shapes (once per Land). */
-  var kreisLayers = {}, kreisNames = {}, detailIndex = null, detailParts = {};
-
-  function loadTopo(name) {
-    var url = cfg.topojson.replace("NAME", encodeURIComponent(name));
-    return fetch(url).then(function (r) {
-      if (!r.ok) { throw new Error("HTTP " + r.status); }
-      return r.json();
-    });
+/* ---- keyboard: the map is one tab stop; Enter selects the Gemeinde at its centre; the
+   A–Z list names every Gemeinde in view ---------------------------------------------- */
+function gemeindeAt(latlng) {
+  const pt = [latlng.lng, latlng.lat];
+  for (const ags of Object.keys(layers)) {
+    const l = layers[ags];
+    if (!l.getBounds().contains(latlng)) { continue; }
+    const geom = l.feature.geometry;
+    const polys = geom.type === "MultiPolygon" ? geom.coordinates : [geom.coordinates];
+    if (polys.some((p) => ui.inRing(pt, p[0]))) { return ags; }
   }
+  return null;
+}
 
-  function topoFeatures(topo) {
-    var t = topo.transform, out = {};
-    var arcs = topo.arcs.map(function (arc) {
-      var x = 0, y = 0;
-      return arc.map(function (d) {
-        x += d[0]; y += d[1];
-        return [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]];
-      });
-    });
-    function ring(ids) {
-      var pts = [];
-      ids.forEach(function (i) {
-        var a = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
-        for (var k = pts.length ? 1 : 0; k < a.length; k++) { pts.push(a[k]); }
-      });
-      return pts;
-    }
-    Object.keys(topo.objects).forEach(function (name) {
-      out[name] = topo.objects[name].geometries.map(function (g) {
-        var polys = (g.type === "MultiPolygon" ? g.arcs : [g.arcs]).map(function (p) { return p.map(ring); });
-        return { type: "Feature", properties: g.properties,
-                 geometry: { type: g.type, coordinates: g.type === "MultiPolygon" ? polys : polys[0] } };
-      });
-    });
-    return out;
+map.getContainer().addEventListener("keydown", (ev) => {
+  if (ev.key !== "Enter" || ev.target !== map.getContainer() || !ui) { return; }
+  const ags = gemeindeAt(map.getCenter());
+  if (ags && inScope(layers[ags].feature.properties)) { ev.preventDefault(); select(ags, "key"); }
+});
+
+const az = document.getElementById("map-az"), azList = document.getElementById("az-list");
+function fillAz() {
+  if (!az || !az.open || !ui) { return; }
+  const el = ui.el;
+  const view = map.getBounds();
+  const names = gemeinden().filter(([ags]) => layers[ags] && view.intersects(layers[ags].getBounds())
+    && inScope(layers[ags].feature.properties));
+  azList.textContent = "";
+  for (const [ags, name] of names) {
+    azList.appendChild(el("li", null, el("button", { type: "button", "data-ags": ags,
+      "aria-current": store.get().gebiet === ags ? "true" : null }, name)));
   }
+  if (!names.length) { azList.appendChild(el("li", null, "Keine Gemeinde im Ausschnitt.")); }
+}
+if (az) {
+  az.addEventListener("toggle", () => geometry.then(loadUi).then(fillAz));
+  azList.addEventListener("click", (ev) => {
+    const b = ev.target.closest("button[data-ags]");
+    if (b) { az.open = false; select(b.dataset.ags, "list"); }
+  });
+  azList.addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") { return; }
+    const bs = [...azList.querySelectorAll("button")], i = bs.indexOf(document.activeElement);
+    const next = bs[Math.max(0, Math.min(bs.length - 1, i + (ev.key === "ArrowDown" ? 1 : -1)))];
+    if (next) { ev.preventDefault(); next.focus(); }
+  });
+}
 
-  function swapIn(group, index, features) {
-    features.forEach(function (f) {
-      var old = index[f.properties.ags];
-      if (old) { group.removeLayer(old); }
-      group.addData(f);
-    });
+/* On phones the filters start folded: the map comes first. */
+const filterBox = document.querySelector(".filter-box");
+if (filterBox && window.matchMedia("(max-width: 760px)").matches) { filterBox.open = false; }
+
+/* ---- geometry ------------------------------------------------------------------------- */
+let detailIndex = null;
+const detailParts = {};
+
+async function loadTopo(name) {
+  const r = await fetch(cfg.topojson.replace("NAME", encodeURIComponent(name)));
+  if (!r.ok) { throw new Error("HTTP " + r.status); }
+  return r.json();
+}
+
+function swapIn(group, index, features) {
+  for (const f of features) {
+    const old = index[f.properties.ags];
+    if (old) { group.removeLayer(old); }
+    group.addData(f);
   }
+}
 
-  function loadDetail() {
-    if (!detailIndex || map.getZoom() < detailIndex.ab_zoom) { return; }
-    var view = map.getBounds();
-    Object.keys(detailIndex.teile).forEach(function (land) {
-      var b = detailIndex.teile[land];
-      if (detailParts[land] || !view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]))) { return; }
-      detailParts[land] = true;
-      loadTopo("karte-" + land).then(function (topo) {
-        var geo = topoFeatures(topo);
-        swapIn(gemeindeLayer, layers, geo.gemeinden);
-        swapIn(kreisLayer, kreisLayers, geo.kreise);
-        restyle();
-        markSelected();
-      }).catch(function () { detailParts[land] = false; });
-    });
+function loadDetail() {
+  if (!detailIndex || map.getZoom() < detailIndex.ab_zoom) { return; }
+  const view = map.getBounds();
+  for (const land of Object.keys(detailIndex.teile)) {
+    const b = detailIndex.teile[land];
+    if (detailParts[land] || !view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]))) { continue; }
+    detailParts[land] = true;
+    loadTopo("karte-" + land).then((topo) => {
+      const geo = topoFeatures(topo);
+      swapIn(gemeindeLayer, layers, geo.gemeinden);
+      swapIn(kreisLayer, kreisLayers, geo.kreise);
+      restyle();
+    }).catch(() => { detailParts[land] = false; });
   }
+}
 
-  function markSelected() {
-    var sel = state.gebiet && layers[state.gebiet];
-    if (sel) { sel.setStyle({ color: "#000000", weight: 3 }); sel.bringToFront(); }
+// the address as the server read it (a Leistung's name becomes its OZG-ID)
+window.history.replaceState(null, "", window.location.pathname + query(store.get(), true));
+apply(false);  // the figures load while the geometry does
+if (cfg.embed) { loadUi().then(() => ui.announceHeight()); }
+const geometry = loadTopo("uebersicht").then((topo) => {
+  const geo = topoFeatures(topo);
+  const renderer = geo.gemeinden.length > 2000 ? L.canvas() : undefined;
+  detailIndex = topo.detail || null;
+  gemeindeLayer = L.geoJSON(geo.gemeinden, {
+    style, renderer, smoothFactor: 0,
+    onEachFeature: (feature, layer) => { layers[feature.properties.ags] = layer; },
+  });
+  gemeindeLayer.on("click", (ev) => {
+    const p = ev.layer.feature.properties;
+    if (inScope(p)) { select(p.ags, "tap"); }
+  });
+  kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer, smoothFactor: 0,
+    onEachFeature: (feature, layer) => {
+      kreisLayers[feature.properties.ags] = layer;
+      kreisNames[feature.properties.ags] = feature.properties.name;
+    },
+    style: () => ({ fill: false, color: "#222222", weight: 1.6 }) });
+  zoomToScope(false);
+  if (store.get().gebiet) { showOnMap(store.get().gebiet, false); }
+  gemeindeLayer.addTo(map);
+  kreisLayer.addTo(map);
+  map.getContainer().setAttribute("aria-label", "Karte der Gemeinden nach Umsetzungsgrad. Pfeiltasten verschieben, Enter wählt die Gemeinde in der Mitte; alle Gemeinden im Ausschnitt stehen in der Liste A–Z.");
+  for (const l of Object.values(layers)) { if (l._path) { l._path.setAttribute("tabindex", "-1"); } }
+  markSelected();
+  showStatus();  // when the figures came first; else loadFigures() will
+  map.on("moveend", loadDetail);
+  map.on("moveend", fillAz);
+  loadDetail();
+  return geo;
+}).then((geo) => loadUi().then(() => {
+  // hover is a bonus, never needed: a tap selects and the panel shows the same figure
+  if (window.matchMedia("(hover: hover)").matches) {
+    gemeindeLayer.bindTooltip(ui.clampedTooltip(map)(tooltip, { sticky: true }));
   }
-
-  // the address as the server read it (a Leistung's name becomes its OZG-ID)
-  window.history.replaceState(state, "", window.location.pathname + query(state, true));
-  apply(false);  // the figures load while the geometry does
-  var geometry = loadTopo("uebersicht")
-    .then(function (topo) {
-      var geo = topoFeatures(topo);
-      // thousands of shapes (all of Germany) draw much faster on a canvas than as SVG
-      var renderer = geo.gemeinden.length > 2000 ? L.canvas() : undefined;
-      detailIndex = topo.detail || null;
-      // The server simplified the shapes for this scale already, so Leaflet need not again
-      // (smoothFactor 0: one pass less over every point on each redraw). One tooltip and one
-      // click handler serve the whole group. The view is set before the shapes are added, so
-      // they are projected and drawn once.
-      gemeindeLayer = L.geoJSON(geo.gemeinden, {
-        style: style, renderer: renderer, smoothFactor: 0,
-        onEachFeature: function (feature, layer) { layers[feature.properties.ags] = layer; }
-      });
-      gemeindeLayer.bindTooltip(tooltip, { sticky: true });
-      gemeindeLayer.on("click", function (ev) {
-        var props = ev.layer.feature.properties;
-        if (!inScope(props)) { return; }
-        state.gebiet = props.ags;
-        window.history.pushState(state, "", window.location.pathname + query(state, true));
-        restyle();
-        selectBody(state.gebiet, false);
-      });
-      kreisLayer = L.geoJSON(geo.kreise, { interactive: false, renderer: renderer, smoothFactor: 0,
-        onEachFeature: function (feature, layer) {
-          kreisLayers[feature.properties.ags] = layer;
-          kreisNames[feature.properties.ags] = feature.properties.name;
-        },
-        style: function () { return { fill: false, color: "#222222", weight: 1.6 }; } });
-      zoomToScope(false);
-      gemeindeLayer.addTo(map);
-      kreisLayer.addTo(map);
-      map.getContainer().setAttribute("aria-label", "Karte: Gemeinden nach Umsetzungsgrad; Details per Suche, Liste oder Tabelle");
-      showStatus();  // when the figures came first; else loadFigures() will
-      markSelected();
-      map.on("moveend", loadDetail);
-      loadDetail();
-    })
-    .catch(function (e) { statusEl.textContent = "Karte konnte nicht geladen werden: " + e.message; });
-})();
+  labels = ui.createLabelLayer(map, { isSelected: (ags) => store.get().gebiet === ags, inScope });
+  labels.add("gemeinde", geo.gemeinden);
+  labels.add("kreis", geo.kreise);
+  labels.layout();
+  // what lies on the map changed size: names move out of its way
+  for (const d of document.querySelectorAll(".mapwrap details")) { d.addEventListener("toggle", () => labels.layout()); }
+})).catch((e) => { statusEl.textContent = "Karte konnte nicht geladen werden: " + e.message; });

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -65,11 +67,24 @@ def _map_page(embed: bool = False) -> Response:
             "filter_definition": front_end_definition(snap)}
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config, leistung_fehler=unresolved,
+                               modules=module_urls(),
                                preload=[config["topojson"].replace("NAME", "uebersicht"),
                                         config["figures"]])
     key = ("page", embed, request.host_url, f.key(), body and body["ags"], unresolved)
     return cached_page(key, build, snap)
 
+
+
+def module_urls() -> list[str]:
+    """The modules ozgmap.js imports before the first drawing (its static imports), for
+    <link rel="modulepreload">: fetched with the page instead of after the script."""
+    return [url_for("static", filename=name) for name in _static_imports(current_app.static_folder)]
+
+
+@lru_cache(maxsize=4)
+def _static_imports(folder: str) -> tuple[str, ...]:
+    source = (Path(folder) / "ozgmap.js").read_text(encoding="utf-8")
+    return tuple(re.findall(r'^import [^;]*? from "\./([\w/-]+\.js)";', source, flags=re.M))
 
 @bp.get("/")
 def index():
@@ -339,6 +354,8 @@ def einbetten():
     src = url_for("pages.embed", _external=True, **q)
     title = "OZG-Landkarte" + (f": {snap.gebiete[f.kreis]['name']}" if f.kreis else " NRW")
     return render_template("einbetten.html", src=src, title=title,
+                           height_script=url_for("static", filename="ozgmap-hoehe.js",
+                                                 _external=True),
                            preview=url_for("pages.embed", **q), **page_context(snap, f))
 
 

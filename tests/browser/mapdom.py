@@ -100,3 +100,16 @@ def run_axe(page, axe_source: str) -> list[dict]:
       return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
     }""")
+
+
+def app_frame(page, live_server, path: str):
+    """The frame of *page* that shows *path* of the app (waits until it is attached)."""
+    prefix = live_server.url + path
+    page.wait_for_function("p => [...document.querySelectorAll('iframe')].some("
+                           "f => f.src.startsWith(p))", arg=prefix)
+    for _ in range(100):
+        frames = [f for f in page.frames if f.url.startswith(prefix)]
+        if frames:
+            return frames[0]
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no frame with {prefix}: {[f.url for f in page.frames]}")

@@ -58,6 +58,11 @@ def test_axe_after_choosing_a_gemeinde_on_a_phone(browser, live_server, axe_sour
     page.locator("#q").fill("Telgte")
     page.locator("#q").press("Enter")
     page.locator("#detail-title").filter(has_text="Telgte").wait_for()
+    page.locator(".sheet-handle").click()  # the sheet from its peek to half height
+    page.locator("details.tf > summary").first.click()  # a Themenfeld opened in the sheet
+    page.locator("details.tf[open] ul.offers").first.wait_for()
+    assert_no_violations(page, axe_source)
+    page.locator(".filter-box > summary").click()  # on phones the filters start folded
     page.select_option("#f-themenfeld", "2")
     page.locator("#detail-title").filter(has_text="Telgte").wait_for()
     wait_map_ready(page)

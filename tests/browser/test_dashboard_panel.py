@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from fake_pvog import FakePvog, warendorf_rows
-from mapdom import point_in, wait_map_ready
+from mapdom import wait_map_ready
 
 from ozgmap import create_app, services
 
@@ -35,6 +35,29 @@ def pvog_server(template_db, tmp_path_factory, serve_db):
         yield server
 
 
+def sheet_to(page, size: str) -> None:
+    """On a phone the panel is a bottom sheet (peek, half, full): bring it to *size* with its
+    handle, as a person would (on wide screens there is no handle)."""
+    handle = page.locator(".sheet-handle")
+    for _ in range(3):
+        if not handle.is_visible() or page.evaluate(
+                "document.getElementById('detail').dataset.size") == size:
+            return
+        handle.click()
+
+
+def sheet_full(page) -> None:
+    sheet_to(page, "full")
+
+
+def choose(page, name: str) -> None:
+    """Select a Gemeinde as a visitor does, through the search above the map."""
+    page.locator("#q").fill(name)
+    page.locator("#q").press("Enter")
+    page.locator("#detail-title").filter(has_text=name).wait_for()
+    page.wait_for_load_state("networkidle")
+
+
 def inside_width(box, width: int) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
 
@@ -49,6 +72,7 @@ def test_real_and_sample_bodies_in_the_panel(browser, pvog_server, artifacts, wi
     wait_map_ready(page)
     page.wait_for_load_state("networkidle")  # ozgmap.js draws the selected body's panel anew
     detail = page.locator("#detail")
+    sheet_full(page)
     stand = detail.locator("p.stand")
     assert stand.all_inner_texts() == [STAND_TEXT]
     assert detail.locator(".notice.sample").count() == 0
@@ -63,6 +87,7 @@ def test_real_and_sample_bodies_in_the_panel(browser, pvog_server, artifacts, wi
     page.screenshot(path=str(artifacts / f"pvog-telgte-{width}.png"))
 
     # the legend's help says what counts
+    sheet_to(page, "peek")  # the legend on the map, beside the sheet's peek
     help_ = page.locator(".legend-help")
     help_.locator("summary").click()
     assert "„in mind. einer Kommune verfügbar“" in help_.inner_text()
@@ -70,21 +95,18 @@ def test_real_and_sample_bodies_in_the_panel(browser, pvog_server, artifacts, wi
     assert inside_width(help_.bounding_box(), width)
     page.screenshot(path=str(artifacts / f"pvog-legende-{width}.png"))
 
-    # another Kreis's Gemeinde, chosen on the map (the panel drawn by ozgmap.js)
-    page.locator(".mapwrap").scroll_into_view_if_needed()
-    page.mouse.click(*point_in(page, ASCHEBERG))
-    page.locator("#detail-title").filter(has_text="Ascheberg").wait_for()
-    page.wait_for_load_state("networkidle")
+    # another Kreis's Gemeinde, chosen by a visitor (the panel drawn by ozgmap.js)
+    choose(page, "Ascheberg")
+    sheet_full(page)
     note = detail.locator(".notice.sample")
     assert note.count() == 1 and note.inner_text().startswith("Beispieldaten:")
     note.scroll_into_view_if_needed()
     box = note.bounding_box()
     assert inside_width(box, width) and 0 <= box["y"] and box["y"] + box["height"] <= height
     page.screenshot(path=str(artifacts / f"pvog-ascheberg-{width}.png"))
-    # and back to Telgte on the map: the Stand again, no notice
-    page.locator(".mapwrap").scroll_into_view_if_needed()
-    page.mouse.click(*point_in(page, TELGTE))
-    page.locator("#detail-title").filter(has_text="Telgte").wait_for()
+    # and back to Telgte: the Stand again, no notice
+    choose(page, "Telgte")
+    sheet_full(page)
     assert detail.locator("p.stand").all_inner_texts() == [STAND_TEXT]
     assert detail.locator(".notice.sample").count() == 0
     # the page-wide notice says the map mixes real and sample data

@@ -5,23 +5,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from mapdom import expected_colours, wait_for_colours, wait_map_ready
+from mapdom import app_frame, expected_colours, wait_for_colours, wait_map_ready
 
 pytestmark = pytest.mark.browser
 KREIS = "05570"
-
-
-def app_frame(page, live_server, path: str):
-    """The frame of *page* that shows *path* of the app (waits until it is attached)."""
-    prefix = live_server.url + path
-    page.wait_for_function("p => [...document.querySelectorAll('iframe')].some("
-                           "f => f.src.startsWith(p))", arg=prefix)
-    for _ in range(100):
-        frames = [f for f in page.frames if f.url.startswith(prefix)]
-        if frames:
-            return frames[0]
-        page.wait_for_timeout(50)
-    raise AssertionError(f"no frame with {prefix}: {[f.url for f in page.frames]}")
 
 
 def test_embed_works_in_a_cross_origin_iframe(context, rec, live_server, host):
@@ -48,7 +35,7 @@ def test_embed_works_in_a_cross_origin_iframe(context, rec, live_server, host):
     frame.locator("#q").fill("Telgte")
     frame.locator("#q").press("Enter")
     frame.locator("#detail-title").filter(has_text="Telgte").wait_for()
-    assert frame.locator("#detail ul.offers > li").count() > 0
+    assert frame.locator("#detail details.tf").count() > 0
 
     # every link inside the embed opens outside the frame; the host page stays
     targets = frame.locator("a[href]").evaluate_all(
@@ -94,3 +81,29 @@ def test_framing_is_refused_where_not_allowed(page, rec, live_server, host, stra
     # the server did answer (200), the browser showed nothing of it
     assert [r.status for r in rec.responses if r.url == live_server.url + path] == [200]
     assert page.frame_locator("#ozg").locator("main, #ozgmap-config").count() == 0
+
+
+def test_optional_height_script_sizes_the_iframe_and_plain_iframes_keep_theirs(
+        context, rec, live_server, host):
+    src = f"{live_server.url}/embed?kreis={KREIS}"
+    script = f'<script src="{live_server.url}/static/ozgmap-hoehe.js" defer></script>'
+    for name, extra in (("mit-skript", script), ("ohne-skript", "")):
+        host.pages[f"/{name}.html"] = (
+            '<!doctype html><html lang="de"><head><meta charset="utf-8">'
+            f'<link rel="icon" href="data:,"><title>Kreis</title>{extra}</head><body>'
+            f'<iframe id="ozg" src="{src}" title="Karte" width="360" height="450" '
+            'style="border:0"></iframe>'
+            '</body></html>')
+    height_js = "() => document.getElementById('ozg').getBoundingClientRect().height"
+    page = context.new_page()
+    page.goto(f"{host.origin}/mit-skript.html")
+    page.wait_for_function(f"() => ({height_js})() === 540", timeout=20_000)
+    # a message from another origin than the map's is ignored
+    page.evaluate("() => window.postMessage({type: 'ozgmap:hoehe', height: 999}, '*')")
+    page.wait_for_timeout(200)
+    assert page.evaluate(height_js) == 540
+    # without the script the iframe keeps its height, and the map inside fits it
+    page.goto(f"{host.origin}/ohne-skript.html")
+    wait_map_ready(app_frame(page, live_server, "/embed"))
+    assert page.evaluate(height_js) == 450
+    rec.assert_clean(host.origin, live_server.url)

@@ -137,17 +137,32 @@ def test_clicking_a_gemeinde_shows_its_list(page, rec, live_server):
     body = live_server.json(f"/api/gebiete/{ags}")
     page.goto(live_server.url + "/")
     wait_map_ready(page)
+    fig = next(g for g in live_server.json("/api/umsetzung")["gebiete"] if g["ags"] == ags)
     page.mouse.click(*point_in(page, ags))
     title = page.locator("#detail-title")
     title.filter(has_text=body["name"]).wait_for()
     assert query_of(page.url) == {"gebiet": ags}
-    summaries = page.locator("#detail details.tf > summary").all_inner_texts()
-    assert summaries == [f"{tf['name']} ({len(tf['leistungen'])})"
-                         for tf in body["themenfelder"]]
-    offers = page.locator("#detail ul.offers > li")
-    assert offers.count() == sum(len(tf["leistungen"]) for tf in body["themenfelder"])
-    assert offers.count() == body["anzahl"]
+    # one row per Themenfeld, "x von y": together they are the headline's figure
+    counts = [tuple(map(int, t.split(" von "))) for t in
+              page.locator("#detail details.tf .tf-count").all_inner_texts()]
+    assert len(counts) == 14
+    assert sum(o for o, _ in counts) == fig["online"]
+    assert sum(n for _, n in counts) == fig["leistungen_im_filter"]
+    # opened, a row lists exactly its online and not-online OZG-Leistungen, each once
+    first = page.locator("#detail details.tf").first
+    first.locator("summary").click()
+    online = first.locator("ul.online > li").count()
+    offen = first.locator("ul.offen > li").count()
+    assert (online, online + offen) == counts[0]
+    assert first.locator("ul.offen a.near").count() == offen
+    hrefs = first.locator("ul.offen a.near").evaluate_all("as => as.map(a => a.href)")
+    assert all(f"ags={ags}" in h and "leistung=" in h for h in hrefs)
     assert map_state(page)[ags]["stroke"] == "#000000"  # the chosen Gemeinde is outlined
+    # the full list, its JSON and CSV twins and the neighbours answer
+    links = page.locator("#detail .detail-links a").evaluate_all("as => as.map(a => a.href)")
+    assert [urlsplit(u).path for u in links] == [f"/gebiet/{ags}", f"/gebiet/{ags}.json",
+                                                  f"/gebiet/{ags}.csv", "/nachbarn"]
+    assert [page.request.get(u).status for u in links] == [200] * 4
     rec.assert_clean(live_server.url)
 
 
@@ -174,7 +189,7 @@ def test_hover_names_the_gemeinde_and_a_filter_change_keeps_the_view(page, rec, 
     assert "Telgte" in text and f"{round(fig['anteil'] * 100)} %" in text, text
     # the figures come slim (felder); the Kreis is named from the geometry
     assert f"{fig['kreis']} · AGS {ags}" in text and fig["kreis"] == "Warendorf", text
-    assert f"({fig['online']} von {fig['leistungen_im_filter']})" in text, text
+    assert f"{fig['online']} von {fig['leistungen_im_filter']} online" in text, text
     # a person zoomed in on their area; choosing a Themenfeld must not throw them out of it
     mine = page.evaluate(_VIEW_JS, {"center": [51.98, 7.83], "zoom": 10})
     page.select_option("#f-themenfeld", "2")
@@ -211,11 +226,11 @@ def test_search_finds_telgte_by_keyboard_with_visible_focus(page, rec, live_serv
     page.locator("#detail-title").filter(has_text="Telgte").wait_for()
     page.wait_for_function("() => document.activeElement.id === 'detail-title'")
     assert query_of(page.url) == {"gebiet": ags}
-    # the details are next in the tab order: a link or two, the first Themenfeld, its offers
+    # the details are next in the tab order: the list links, the first Themenfeld, its offers
     focus_js = """() => { const e = document.activeElement;
         return {tag: e.tagName, text: e.innerText.trim(), in_detail: !!e.closest('#detail'),
                 in_offers: !!e.closest('#detail ul.offers')}; }"""
-    for _ in range(4):
+    for _ in range(6):
         page.keyboard.press("Tab")
         now = page.evaluate(focus_js)
         assert now["in_detail"], now
@@ -223,10 +238,12 @@ def test_search_finds_telgte_by_keyboard_with_visible_focus(page, rec, live_serv
             break
     first = body["themenfelder"][0]
     assert now["tag"] == "SUMMARY" and now["text"].startswith(first["name"]), now
+    page.keyboard.press("Enter")  # open the row
     page.keyboard.press("Tab")
     now = page.evaluate(focus_js)
     assert now["tag"] == "A" and now["in_offers"], now
-    assert now["text"] in {o["leistung"] for o in first["leistungen"] if o["url"]}
+    offered = {o["leistung"] for tf in body["themenfelder"] for o in tf["leistungen"]}
+    assert now["text"] in offered or now["text"] == "Wer in der Nähe hat es?", now
     rec.assert_clean(live_server.url)
 
 

@@ -29,14 +29,15 @@ def geometry_requests(rec) -> list[str]:
 def test_zooming_in_swaps_in_the_detailed_geometry_once_keeping_colours_and_selection(
         page, rec, live_server):
     expected = expected_colours(live_server)
-    page.goto(f"{live_server.url}/?gebiet={TELGTE}")
+    page.goto(f"{live_server.url}/")
     wait_map_ready(page)
     assert geometry_requests(rec) == ["uebersicht.topojson"]
     overview_vertices = page.evaluate(_VERTICES_JS)
 
-    page.evaluate(_ZOOM_JS, [51.98, 7.79, 10])  # Telgte, well past the detail zoom
+    # choosing Telgte zooms to it, well past the detail zoom
     with page.expect_response(lambda r: "karte-05.topojson" in r.url):
-        pass
+        page.locator("#q").fill("Telgte")
+        page.locator("#q").press("Enter")
     page.wait_for_function(f"() => {overview_vertices} < ({_VERTICES_JS})()", polling=100)
     state = map_state(page)
     assert set(state) == set(expected)        # one shape per Gemeinde, none lost or doubled
