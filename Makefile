@@ -5,8 +5,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 #: the exact versions every install uses (written by `make lock`)
 LOCK = constraints.txt
-#: pytest's options for `make test` (PYTEST_ARGS="-n 2" runs it on two processes)
-PYTEST_ARGS ?=
+#: pytest's options for `make test`: two processes (pytest-xdist); PYTEST_ARGS= runs it in one
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test check lock install init serve bench load
 

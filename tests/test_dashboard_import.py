@@ -108,12 +108,18 @@ def test_kreis_through_pages_after_413(runner, store, client, api, rows, tmp_pat
     assert f"Echte Umsetzungsdaten: {importer.PVOG_SOURCE} ({STAND_TEXT})" in daten
     # the map page: the Stand in Telgte's panel, no Beispieldaten notice there
     html = client.get(f"/?gebiet={TELGTE}").get_data(as_text=True)
-    detail = html[html.index('id="detail"'):html.index('class="mapwrap"')]
+    detail = _detail_of(html)
     assert STAND_TEXT in detail and "Beispieldaten" not in detail
     html = client.get(f"/?gebiet={ASCHEBERG}").get_data(as_text=True)
-    detail = html[html.index('id="detail"'):html.index('class="mapwrap"')]
+    detail = _detail_of(html)
     # its own offers are sample, the Land's and the Bund's real now
     assert "<strong>Beispieldaten:</strong> Die Angaben hier sind teils erzeugte" in detail
+
+
+def _detail_of(html: str) -> str:
+    """The selection panel of a map page (its section, without the filters beside it)."""
+    start = html.index('id="detail"')
+    return html[start:html.index("</section>", start)]
 
 
 def _expected_online(store, ags: str) -> set[str]:
