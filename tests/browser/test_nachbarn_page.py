@@ -103,12 +103,14 @@ def test_paging_and_alle_work_without_script(browser, live_server):
     page = ctx.new_page()
     page.goto(live_server.url + f"/nachbarn?ags={TELGTE}&themenfeld=6")
     first = page.locator(".nb-list > li").first.inner_text()
-    page.locator("#weitere-seiten a[rel=next]").click()
+    with page.expect_navigation():  # the new page loaded, not only its URL committed
+        page.locator("#weitere-seiten a[rel=next]").click()
     assert "seite=2" in page.url
     assert page.locator(".nb-list > li").first.inner_text() != first
     assert page.locator(".nb-list > li").count() == 10
     page.check("input[name=alle]")
-    page.locator(".nb-alle button").click()
+    with page.expect_navigation():
+        page.locator(".nb-alle button").click()
     assert "alle=1" in page.url and "seite=2" in page.url
     assert page.locator(".nb-gaps .nb-covered").count() >= 1
     ctx.close()
