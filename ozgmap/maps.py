@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import pandas as pd
@@ -37,6 +37,7 @@ class MapParts:
     libraries: list[str]  # URLs of Leaflet & co., for the end of the body before `script`
     script: str
     name: str  # JS variable of the Leaflet map
+    data: dict = field(default_factory=dict)  # for the page's module, as JSON (names, view)
 
 
 def legend_classes() -> list[dict]:
@@ -88,11 +89,12 @@ def cell_css() -> str:
 
 
 def base_map(bounds: list[list[float]], tiles: str = "", tiles_attribution: str = "",
-             map_id: str = "ozgmap") -> folium.Map:
-    """A Leaflet map fitted to *bounds*, without tiles unless a URL template is given."""
+             map_id: str = "ozgmap", control_scale: bool = True) -> folium.Map:
+    """A Leaflet map fitted to *bounds*, without tiles unless a URL template is given; with
+    Leaflet's scale bar unless *control_scale* is false (a page adds its own)."""
     m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2,
                              (bounds[0][1] + bounds[1][1]) / 2],
-                   zoom_start=8, tiles=None, control_scale=True, min_zoom=6, max_zoom=14,
+                   zoom_start=8, tiles=None, control_scale=control_scale, min_zoom=6, max_zoom=14,
                    zoom_snap=0.25)
     m._id = map_id
     m.default_js = LOCAL_JS
@@ -199,26 +201,40 @@ def simplified(features: dict[str, dict], key: str, tolerance: float = 0.0008
     return _OUTLINES[key]
 
 
-def label_point(geometry: dict) -> list[float]:
-    """[lat, lon] of a point inside a GeoJSON geometry, where its name is written."""
-    p = shapely.geometry.shape(geometry).representative_point()
-    return [round(p.y, 5), round(p.x, 5)]
+# Who keeps their name when space is short: the own body always; then the direct neighbours
+# with a solution, the other bodies with one listed on the page, the direct neighbours without.
+LABEL_RANKS = {"own": 4, "hit": 3, "listed": 2, "plain": 1}
+
+
+def label_place(kind: str, ags: str, name: str, geometry: dict) -> dict:
+    """A name for the page's label layer (``static/js/labels.js``, ``addPoints``): where it
+    is written (a point inside the shape), the shape's bounds and area (names that do not
+    fit give way to larger shapes) and its rank (*kind*, see :data:`LABEL_RANKS`)."""
+    shape = shapely.geometry.shape(geometry)
+    p = shape.representative_point()
+    minx, miny, maxx, maxy = shape.bounds
+    return {"ags": ags, "name": name, "kind": kind, "rank": LABEL_RANKS[kind],
+            "latlng": [round(p.y, 5), round(p.x, 5)],
+            "bounds": [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]],
+            "area": round(shape.area, 6)}
 
 
 def neighbour_map(features: list[dict], origin: str, status_of: dict[str, str],
                   bounds: list[list[float]], outlines: list[tuple[str, dict]],
-                  labels: list[tuple[str, list[float], str]], tiles: str = "",
-                  tiles_attribution: str = "") -> MapParts:
+                  labels: list[dict], tiles: str = "", tiles_attribution: str = "",
+                  near: list[list[float]] | None = None) -> MapParts:
     """A small map around *origin*: its outline in red, the bodies with a solution in the
     class colour of their best status (*status_of*: AGS -> status), orientation outlines
     (*outlines*: ("land"|"kreis"|"ownkreis"|"own", geometry), "own" being a Kreis asked
-    about) and names written on the map (*labels*: (kind, [lat, lon], name), kind "own",
-    "hit" or "plain").
+    about). The names (*labels*: :func:`label_place`) and the view go to the page's module
+    in ``data``: the main map's label layer writes the names, none over another; the view
+    is fitted again with room for the legend, to *bounds*, or to *near* (the origin and its
+    direct neighbours) where *bounds* would leave the origin too small to name.
 
     *features* are GeoJSON features (Gemeinden near the origin) with ``ags`` and ``name``;
-    names are HTML-escaped here because Leaflet inserts tooltips and labels as HTML.
+    names are HTML-escaped here because Leaflet inserts tooltips as HTML.
     """
-    m = base_map(bounds, tiles, tiles_attribution, map_id="nachbarn")
+    m = base_map(bounds, tiles, tiles_attribution, map_id="nachbarn", control_scale=False)
     safe = [{"type": "Feature", "geometry": ft["geometry"],
              "properties": {"ags": ft["properties"]["ags"],
                             "name": html.escape(ft["properties"]["name"]),
@@ -250,12 +266,9 @@ def neighbour_map(features: list[dict], origin: str, status_of: dict[str, str],
         folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}},
                        style_function=lambda _ft, st=line[kind]: st, interactive=False,
                        control=False).add_to(m)
-    for kind, point, name in labels:
-        folium.Marker(point, icon=folium.DivIcon(
-            html=f'<span class="nb-label nb-label-{kind}">{html.escape(name)}</span>',
-            class_name="nb-label-icon", icon_size=(0, 0)),
-            interactive=False, keyboard=False).add_to(m)
-    return render_parts(m)
+    parts = render_parts(m)
+    parts.data = {"map": parts.name, "bounds": bounds, "near": near or bounds, "labels": labels}
+    return parts
 
 
 def nachbarn_map(b, sel: dict, tiles: str = "", tiles_attribution: str = "") -> MapParts:
@@ -267,9 +280,11 @@ def nachbarn_map(b, sel: dict, tiles: str = "", tiles_attribution: str = "") -> 
     outlines = [("land", g) for g in lines["land"]] + [
         ("own" if k == sel["own"] else "ownkreis" if k == sel["own_kreis"] else "kreis",
          lines["kreise"][k]) for k in sel["kreise"] if k in lines["kreise"]]
-    labels = [(kind, label_point((gem.get(a) or kr[a])["geometry"]), name)
+    labels = [label_place(kind, a, name, (gem.get(a) or kr[a])["geometry"])
               for kind, a, name in sel["labels"] if a in gem or a in kr]
-    minx, miny, maxx, maxy = b.gemeinden[b.gemeinden.ags.isin(sel["focus"])].total_bounds
+    def box(ags: set[str]) -> list[list[float]]:
+        minx, miny, maxx, maxy = b.gemeinden[b.gemeinden.ags.isin(ags)].total_bounds
+        return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
     return neighbour_map([gem[a] for a in sel["gemeinden"] if a in gem], sel["origin"],
-                         sel["status_of"], [[miny, minx], [maxy, maxx]], outlines, labels,
-                         tiles, tiles_attribution)
+                         sel["status_of"], box(sel["focus"]), outlines, labels,
+                         tiles, tiles_attribution, near=box(sel["near"]))

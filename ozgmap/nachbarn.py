@@ -317,9 +317,11 @@ def map_selection(s: Snapshot, b, ags: str, rows: list[dict], shown: list[dict])
     ``gemeinden``: rings 1–2 around the origin and the bodies listed on the page (*shown*),
     not every body with a solution (a Themenfeld has hundreds); ``status_of``: their best
     status where they (or their Kreis) offer it (*rows*: :func:`neighbours_with`);
-    ``focus``: what the view fits (a Kreis listed is drawn, not zoomed to); ``kreise`` with
+    ``focus``: what the view fits (a Kreis listed is drawn, not zoomed to), ``near``: the
+    origin and its direct neighbours (what a small map fits instead); ``kreise`` with
     the origin's (``own``, ``own_kreis``); ``labels``: (kind, AGS, name) written on the map,
-    kind "own", "hit" (has a solution) or "plain".
+    kind "own", "hit" (a direct neighbour with a solution), "plain" (one without) or
+    "listed" (another body listed on the page).
     """
     origin = origin_gemeinden(s, ags)
 
@@ -341,10 +343,11 @@ def map_selection(s: Snapshot, b, ags: str, rows: list[dict], shown: list[dict])
     named = {name for _, _, name in labels}
     for t in shown:
         if t["name"] not in named:
-            labels.append(("hit", t["ags"], t["name"]))
+            labels.append(("listed", t["ags"], t["name"]))
             named.add(t["name"])
     return {"gemeinden": sorted(show), "status_of": status_of, "origin": own,
             "focus": near | {t["ags"] for t in shown if t["ebene"] == "gemeinde"},
+            "near": set(origin) | set(b.rings(set(origin), max_ring=1)),
             "kreise": sorted({a[:5] for a in show}), "own": "" if own else ags,
             "own_kreis": s.gebiete[ags]["kreis_ags"] or ags, "labels": labels}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import openpyxl
 import pytest
@@ -377,10 +378,39 @@ def test_readme_documents_the_gap_lists_default_and_coverage_field(ro_client):
         assert f"`{key}`" in row and key in covered["abgedeckt_durch"][0]
 
 
+def nb_config(page: str) -> dict:
+    """The neighbour map's data for the page's module (names, views) out of the HTML."""
+    start = page.index('<script type="application/json" id="nb-config">')
+    return json.loads(page[page.index(">", start) + 1:page.index("</script>", start)])
+
+
 def test_map_outlines_the_body_asked_about_in_red(ro_client):
     red = '{"color": "#d7301f", "fill": false, "weight": 4}'   # maps.OWN_OUTLINE, a line
     kreis = ro_client.get(f"/nachbarn?ags={WARENDORF}&leistung=10092").get_data(as_text=True)
-    assert kreis.count(red) == 1 and r'nb-label-own\"\u003eWarendorf\u003c' in kreis
+    assert kreis.count(red) == 1
+    own = [(lb["ags"], lb["name"]) for lb in nb_config(kreis)["labels"] if lb["kind"] == "own"]
+    assert own == [(WARENDORF, "Warendorf")]                # named on the map
     gemeinde = ro_client.get(f"/nachbarn?ags={TELGTE}&leistung=10092").get_data(as_text=True)
     assert red not in gemeinde and '"color": "#d7301f"' in gemeinde  # its own shape instead
-    assert r'nb-label-own\"\u003eTelgte\u003c' in gemeinde  # named on the map (folium JSON)
+    own = [(lb["ags"], lb["name"]) for lb in nb_config(gemeinde)["labels"] if lb["kind"] == "own"]
+    assert own == [(TELGTE, "Telgte")]
+
+
+def test_map_names_ranked_for_the_label_layer(ro_client):
+    """Who keeps a name when space is short: own, direct neighbours with a solution, the
+    others listed, direct neighbours without; each name sits inside its shape's bounds."""
+    cfg = nb_config(ro_client.get(f"/nachbarn?ags={TELGTE}&themenfeld=6").get_data(as_text=True))
+    api = ro_client.get(f"/api/nachbarn?ags={TELGTE}&themenfeld=6").get_json()
+    direct_with = {t["ags"] for t in api["treffer"] if t["ring"] == 1 and t["ebene"] == "gemeinde"}
+    kinds = {lb["ags"]: lb["kind"] for lb in cfg["labels"]}
+    assert kinds[TELGTE] == "own" and direct_with and all(kinds[a] == "hit" for a in direct_with)
+    assert {a for a, k in kinds.items() if k == "plain"}.isdisjoint(direct_with)
+    ranks = {lb["kind"]: lb["rank"] for lb in cfg["labels"]}
+    assert ranks["own"] > ranks["hit"] > ranks["listed"]
+    for lb in cfg["labels"]:
+        (s, w), (n, e) = lb["bounds"]
+        assert s <= lb["latlng"][0] <= n and w <= lb["latlng"][1] <= e, lb["name"]
+    # the small map's view: Telgte and its direct neighbours inside the wider focus
+    (s, w), (n, e) = cfg["bounds"]
+    (ns, nw), (nn, ne) = cfg["near"]
+    assert s <= ns and w <= nw and nn <= n and ne <= e and (nn - ns) < (n - s)
