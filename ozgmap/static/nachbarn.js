@@ -34,7 +34,7 @@ const labels = createLabelLayer(map, {
   placing: { fit: Infinity, shifts: [[0, 0], [0, -1.1], [0, 1.1], [0.6, 0], [-0.6, 0],
     [0.55, -1.1], [-0.55, -1.1], [0.55, 1.1], [-0.55, 1.1], [0, -2.2], [0, 2.2]] },
   avoid: ".leaflet-control, .nb-legend",
-  classFor: (it) => "nb-" + it.kind,
+  classFor: (it) => "nb-label-" + it.kind,
 });
 labels.addPoints("gemeinde", cfg.labels);
 /** The first view: cfg.bounds, or cfg.near where cfg.bounds leaves the own body too small. */

@@ -64,36 +64,103 @@ def test_answer_first_short_page_no_sideways_scrolling(sized, rec, live_server, 
     rec.assert_clean(live_server.url)
 
 
-def test_neighbour_map_names_outlines_status_colours_and_legend(sized, rec, live_server):
-    page, _width, _height = sized
-    page.goto(live_server.url + f"/nachbarn?ags={TELGTE}&themenfeld=6")
-    page.locator(".folium-map path.leaflet-interactive").first.wait_for()
+def intersects(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def inside(inner: dict, outer: dict, slack: float = 0.5) -> bool:
+    return (outer["x"] - slack <= inner["x"]
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+            and outer["y"] - slack <= inner["y"]
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack)
+
+
+# the page boxes of shapes on the neighbour map, by AGS (Leaflet's layers carry the feature)
+SHAPE_BOXES = """(agsList) => { const out = {};
+  window.map_nachbarn.eachLayer((l) => {
+    const a = l.feature && l.feature.properties.ags;
+    if (l._path && agsList.includes(a)) {
+      const r = l._path.getBoundingClientRect();
+      out[a] = {x: r.x, y: r.y, width: r.width, height: r.height};
+    } });
+  return out; }"""
+
+
+@pytest.mark.parametrize("name", ["familie", "wohngeld"])
+def test_neighbour_map_names_outlines_status_colours_and_legend(sized, rec, live_server,
+                                                                 artifacts, name):
+    """What a coordinator sees on the map: names that never overlap and stay on the map, the
+    own Gemeinde outlined in red and named, the direct neighbours with a solution named and
+    in their status' colour; the legend (folding) and the scale cover none of them."""
+    page, width, _height = sized
+    query = CASES[name].split("?", 1)[1].replace("=Wohngeld", "=10092")  # the API takes IDs
+    page.goto(live_server.url + CASES[name])
+    page.locator(".nb-map .map-label.selected").wait_for()
     page.wait_for_timeout(300)
-    m = box(page, ".nb-map")
-    # the own Gemeinde outlined in red and named on the map
+    page.locator(".nb-map").scroll_into_view_if_needed()
+    page.locator(".nb-map").screenshot(path=str(artifacts / f"nachbarn-karte-{name}-{width}.png"))
+    m = box(page, ".nb-map .folium-map")
     strokes = page.locator(".folium-map path").evaluate_all(
         "ps => ps.map(p => [p.getAttribute('stroke'), p.getAttribute('fill')])")
     assert [OWN_OUTLINE, "#ffffff"] in [[s, f] for s, f in strokes]
-    own = page.locator(".nb-label-own", has_text="Telgte")
-    assert own.count() == 1
-    b = own.bounding_box()
-    assert m["x"] <= b["x"] and b["x"] + b["width"] <= m["x"] + m["width"]
-    assert m["y"] <= b["y"] and b["y"] + b["height"] <= m["y"] + m["height"]
-    # the direct neighbours named too; bodies with a solution in their status' class colour
-    for n in ("Münster", "Greven", "Everswinkel", "Ostbevern", "Warendorf"):
-        assert page.locator(".nb-label", has_text=n).count() >= 1, n
-    assert STATUS_COLOURS["umgesetzt"] in {f for _s, f in strokes}
+    # names: visible text boxes, none over another, all inside the map
+    labels = [(el.inner_text(), el.bounding_box())
+              for el in page.locator(".nb-map .map-label").all() if el.is_visible()]
+    assert len(labels) >= 2
+    for i, (text, b) in enumerate(labels):
+        assert inside(b, m), f"{text} off the map: {b}"
+        for other, b2 in labels[i + 1:]:
+            assert not intersects(b, b2), f"{text} overlaps {other}"
+    named = [t for t, _b in labels]
+    assert named.count("Telgte") == 1
+    assert page.locator(".nb-map .map-label.selected").inner_text() == "Telgte"
+    # every direct neighbour with a solution (a Gemeinde sharing a border) is named
+    api = live_server.json(f"/api/nachbarn?{query}")
+    with_it = {t["ags"]: t["name"] for t in api["treffer"]
+               if t["ring"] == 1 and t["ebene"] == "gemeinde"}
+    assert (len(with_it) >= 4) if name == "familie" else not with_it
+    for n in with_it.values():
+        assert n in named, f"{n} (direct neighbour with a solution) not named: {named}"
+    if name == "familie":
+        assert STATUS_COLOURS["umgesetzt"] in {f for _s, f in strokes}
     # Land and Kreis outlines: lines without fill
-    lines = page.locator(".folium-map path:not(.leaflet-interactive)").count()
-    assert lines >= 2
-    # the legend sits on the map and names what the colours mean
+    assert page.locator(".folium-map path:not(.leaflet-interactive)").count() >= 2
+    # the legend names what the colours mean; wide: on the map's foot, phone: right below it
     legend = box(page, ".nb-legend")
-    assert m["x"] <= legend["x"] and legend["x"] + legend["width"] <= m["x"] + m["width"]
-    assert m["y"] <= legend["y"] and legend["y"] + legend["height"] <= m["y"] + m["height"]
+    if width > 760:
+        assert inside(legend, m)
+    else:
+        assert abs(legend["y"] - (m["y"] + m["height"])) <= 2 and legend["width"] <= width
     text = page.locator(".nb-legend").inner_text()
-    assert "Telgte" in text and "umgesetzt" in text and "ohne Lösung" in text
-    swatch = page.locator(".nb-legend .sw.st3").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert swatch == rgb(STATUS_COLOURS["umgesetzt"])
+    assert "Telgte" in text and "ohne Lösung" in text
+    if name == "familie":
+        assert "umgesetzt" in text
+        swatch = page.locator(".nb-legend .sw.st3").evaluate(
+            "e => getComputedStyle(e).backgroundColor")
+        assert swatch == rgb(STATUS_COLOURS["umgesetzt"])
+    # neither the legend nor the scale bar or credits cover the own Gemeinde's shape or a
+    # direct neighbour's at the first view
+    own = page.locator(".folium-map path").evaluate_all(
+        f"ps => ps.filter(p => p.getAttribute('stroke') === '{OWN_OUTLINE}'"
+        " && p.getAttribute('fill') === '#ffffff').map(p => { const r = p.getBoundingClientRect();"
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; })")
+    assert len(own) == 1
+    direct = live_server.json(f"/api/luecken?ags={TELGTE}")["nachbarn"]
+    shapes = page.evaluate(SHAPE_BOXES, [TELGTE] + [d["ags"] for d in direct])
+    assert len(shapes) == 1 + len(direct) and inside(shapes[TELGTE], own[0], slack=1)
+    assert page.locator(".leaflet-control-scale-line").count() == 1   # km only
+    feet = [legend] + [el.bounding_box() for el in
+                       page.locator(".nb-map .leaflet-bottom .leaflet-control").all()]
+    for ags, shape in shapes.items():
+        assert inside(shape, m, slack=1), f"{ags} not wholly in view"
+        for foot in feet:
+            assert not intersects(shape, foot), f"{ags} under {foot}"
+    # the legend folds with one tap and opens again; the names keep clear of it
+    page.locator(".nb-legend > summary").click()
+    assert not page.locator(".nb-legend > span").first.is_visible()
+    page.locator(".nb-legend > summary").click()
+    assert page.locator(".nb-legend > span").first.is_visible()
     rec.assert_clean(live_server.url)
 
 

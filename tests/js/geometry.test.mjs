@@ -33,6 +33,22 @@ test("names are placed without overlaps, where they fit, the selected one always
   assert.deepEqual(placeLabels([c("a", 100, 1)], 400, 100, { blocked: [{ x: 90, y: 40, w: 20, h: 20 }] }), []);
 });
 
+test("with shifts a name whose point is taken moves within its shape's box, never over another", () => {
+  const c = (id, x, y, priority, shape) => ({ id, x, y, w: 40, h: 15, shapeW: 60, shapeH: 60, priority, always: false, shape });
+  const own = { ...c("own", 100, 50, 0), always: true };
+  const tall = c("tall", 110, 55, 1, { x: 80, y: 0, w: 60, h: 100 });     // room above and below
+  const flat = c("flat", 90, 52, 2, { x: 70, y: 45, w: 60, h: 14 });      // no room anywhere
+  assert.deepEqual(placeLabels([own, tall, flat], 400, 100).map((b) => b.id), ["own"]);  // default: no shifts
+  const shifts = [[0, 0], [0, -1.1], [0, 1.1]];
+  const placed = placeLabels([own, tall, flat], 400, 100, { shifts });
+  assert.deepEqual(placed.map((b) => b.id), ["own", "tall"]);
+  const moved = placed[1];
+  assert.equal(moved.x, 90);
+  // above is still within 3 px of "own"; below is free
+  assert.ok(Math.abs(moved.y + moved.h / 2 - (55 + 16.5)) < 1e-9, `centre at ${moved.y + moved.h / 2}`);
+  assert.ok(!overlaps(placed[0], moved, 3));
+});
+
 test("TopoJSON arcs become GeoJSON rings (deltas, reversed arcs)", () => {
   const topo = { transform: { scale: [1, 1], translate: [0, 0] }, arcs: [[[0, 0], [2, 0], [0, 2]], [[2, 2], [-2, 0], [0, -2]]],
     objects: { g: { geometries: [{ type: "Polygon", arcs: [[0, 1]], properties: { ags: "1" } }] } } };
