@@ -28,8 +28,8 @@ def settle(page) -> None:
     """Wait until what the page loads after the document (map, folium map) is drawn."""
     if page.locator("#map-status").count():
         wait_map_ready(page)
-    elif page.locator(".folium-map").count():
-        page.locator(".folium-map path.leaflet-interactive").first.wait_for()
+    elif page.locator(".folium-map").count():  # the neighbour map: drawn and named
+        page.locator(".nb-map .map-label.selected").wait_for()
 
 
 def assert_no_violations(page, axe_source: str) -> None:

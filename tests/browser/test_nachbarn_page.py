@@ -41,7 +41,7 @@ def test_answer_first_short_page_no_sideways_scrolling(sized, rec, live_server, 
                                                        name):
     page, width, height = sized
     assert page.goto(live_server.url + CASES[name]).status == 200
-    page.locator(".folium-map path.leaflet-interactive").first.wait_for()
+    page.locator(".nb-map .map-label.selected").wait_for()          # drawn and named
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / f"nachbarn-{name}-{width}.png"), full_page=True)
     dims = page.evaluate("[document.documentElement.scrollWidth, innerWidth,"

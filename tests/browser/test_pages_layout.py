@@ -49,8 +49,8 @@ def test_no_sideways_scrolling(sized, live_server, artifacts, name):
     width, height = VIEWPORTS[kind]
     resp = page.goto(live_server.url + PAGES[name])
     assert resp.status == (300 if name == "auswahl" else 200)
-    if page.locator(".folium-map").count():
-        page.locator(".folium-map path.leaflet-interactive").first.wait_for()
+    if page.locator(".folium-map").count():  # the neighbour map: drawn and named
+        page.locator(".nb-map .map-label.selected").wait_for()
         page.wait_for_timeout(300)
     shot = artifacts / f"pages-{name}-{width}x{height}.png"
     page.screenshot(path=str(shot), full_page=kind == "phone" and name not in ("gebiet",
