@@ -29,10 +29,10 @@ const labels = createLabelLayer(map, {
   isSelected: (ags) => Boolean(own) && ags === own.ags,
   gemeindeZoom: 0,                      // a small map: the bodies' names at every zoom
   rank: (it) => it.rank * 1e6,          // maps.LABEL_RANKS
-  // a name may be wider than its shape, and move above, below, aside or to a corner within
-  // the shape's box when its point is taken; never over another
-  placing: { fit: Infinity, shifts: [[0, 0], [0, -1.1], [0, 1.1], [0.6, 0], [-0.6, 0],
-    [0.55, -1.1], [-0.55, -1.1], [0.55, 1.1], [-0.55, 1.1], [0, -2.2], [0, 2.2]] },
+  // a name may be wider than its shape, and move a little when its point is taken: never so
+  // far that its point leaves it (a name always stands on its place), never over another
+  placing: { fit: Infinity, shifts: [[0, 0], [0, -0.5], [0, 0.5], [0.35, 0], [-0.35, 0],
+    [0.35, -0.5], [-0.35, -0.5], [0.35, 0.5], [-0.35, 0.5]] },
   avoid: ".leaflet-control, .nb-legend",
   classFor: (it) => "nb-label-" + it.kind,
 });

@@ -87,6 +87,17 @@ SHAPE_BOXES = """(agsList) => { const out = {};
   return out; }"""
 
 
+# where each name shown belongs: its place's point (nb-config) on the page, by its text
+ANCHORS = """() => { const cfg = JSON.parse(document.getElementById("nb-config").textContent);
+  const m = window.map_nachbarn, r0 = m.getContainer().getBoundingClientRect(), out = {};
+  for (const e of document.querySelectorAll(".nb-map .map-label")) {
+    const lb = cfg.labels.find((l) => l.ags === e.dataset.ags);
+    const p = m.latLngToContainerPoint(lb.latlng);
+    out[e.textContent] = [r0.x + p.x, r0.y + p.y];
+  }
+  return out; }"""
+
+
 @pytest.mark.parametrize("name", ["familie", "wohngeld"])
 def test_neighbour_map_names_outlines_status_colours_and_legend(sized, rec, live_server,
                                                                  artifacts, name):
@@ -113,6 +124,13 @@ def test_neighbour_map_names_outlines_status_colours_and_legend(sized, rec, live
         for other, b2 in labels[i + 1:]:
             assert not intersects(b, b2), f"{text} overlaps {other}"
     named = [t for t, _b in labels]
+    # and each stands on its place: the point inside its shape is under the name
+    anchors = page.evaluate(ANCHORS)
+    assert sorted(anchors) == sorted(named)
+    for text, b in labels:
+        x, y = anchors[text]
+        assert b["x"] - 1 <= x <= b["x"] + b["width"] + 1, (text, x, b)
+        assert b["y"] - 1 <= y <= b["y"] + b["height"] + 1, (text, y, b)
     assert named.count("Telgte") == 1
     assert page.locator(".nb-map .map-label.selected").inner_text() == "Telgte"
     # every direct neighbour with a solution (a Gemeinde sharing a border) is named
