@@ -16,7 +16,8 @@ class Services:
         self.config = config
         self.store = Store(config["OZGMAP_DATABASE_URL"])
         self._boundaries: Boundaries | None = None
-        self.coverage = Coverage(self.store, float(config["OZGMAP_RELOAD_INTERVAL"]))
+        self.coverage = Coverage(self.store, float(config["OZGMAP_RELOAD_INTERVAL"]),
+                                 config.get("OZGMAP_SNAPSHOT_DIR") or None)
 
     @property
     def boundaries(self) -> Boundaries:

@@ -64,6 +64,10 @@ def load_config() -> dict:
         "OZGMAP_DATABASE_URL": db_url,
         "OZGMAP_DATA_DIR": str(default_data_dir() or ""),
         "OZGMAP_CACHE_DIR": os.environ.get("OZGMAP_CACHE_DIR", str(instance / "cache")),
+        # the records' columns of each data version, memory-mapped by every worker of the
+        # machine (ozgmap.columns); empty: each process builds its own in memory
+        "OZGMAP_SNAPSHOT_DIR": os.environ.get("OZGMAP_SNAPSHOT_DIR",
+                                              str(instance / "snapshot")),
         "OZGMAP_BOUNDARIES_DIR": os.environ.get(
             "OZGMAP_BOUNDARIES_DIR", str(PROJECT_ROOT / "boundaries")),
         # "nrw" (shipped) or "de" (built by scripts/build_boundaries.py --all)

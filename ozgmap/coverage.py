@@ -9,6 +9,8 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 
+import numpy as np
+
 from .config import SAMPLE_SOURCE
 from .filters import Filter
 from .snapshot import Snapshot, stand_text
@@ -24,8 +26,10 @@ FIGURE_COLUMNS = ["ags", "name", "bez", "kreis_ags", "kreis", "leistungen_im_fil
 class Coverage:
     """Figures per filter over a :class:`Snapshot`, cached until the data changes."""
 
-    def __init__(self, store: Store, reload_interval: float = 1.0):
+    def __init__(self, store: Store, reload_interval: float = 1.0,
+                 directory: str | None = None):
         self.store = store
+        self.directory = directory  # where the columns of each data version are shared
         self.reload_interval = reload_interval
         self._snap: Snapshot | None = None
         self._loaded_at = 0.0
@@ -49,7 +53,7 @@ class Coverage:
             self._lock.acquire()  # the first snapshot: everybody waits for it
         try:
             if self._snap is None or self._snap.version != version:
-                fresh = Snapshot.load(self.store)
+                fresh = Snapshot.load(self.store, self.directory)
                 self._cache = {}
                 self._snap = fresh
                 _settle()
@@ -81,6 +85,10 @@ class Coverage:
 
     def figures(self, f: Filter, snap: Snapshot | None = None) -> list[dict]:
         """Umsetzungsgrad of every Gemeinde (in the Kreis, if one is chosen), by AGS."""
+        return self.figure_columns(f, snap).rows()
+
+    def figure_columns(self, f: Filter, snap: Snapshot | None = None) -> "Figures":
+        """The same as columns: cheaper where an answer needs only some of them."""
         return self.cached(("figures",) + f.key(), lambda s: _figures(s, f), snap)
 
     def body(self, ags: str, f: Filter, snap: Snapshot | None = None) -> dict:
@@ -118,7 +126,7 @@ class Offers:
             recs = s.resident_offers(p, f)
             self._offered[p] = frozenset({r.ozg_id for r in recs} & self.wanted)
             self._sample[p] = any(r.sample and r.ozg_id in self.wanted for r in recs)
-            self._has_any[p] = any(not (f.nur_echt and r.sample) for r in s._by_body.get(p, ()))
+            self._has_any[p] = s.body_has_data(p, f.nur_echt)
         return self._offered[p]
 
     def rests_on_sample(self, levels: dict[str, tuple[str, frozenset[str]]]) -> bool:
@@ -144,31 +152,76 @@ def nearest_provider(levels: dict[str, tuple[str, frozenset[str]]]) -> dict[str,
     return out
 
 
-def _figures(s: Snapshot, f: Filter) -> list[dict]:
+def _figures(s: Snapshot, f: Filter) -> "Figures":
+    """The figures of :meth:`Coverage.figures`, as array operations over the columns: which
+    body offers which OZG-Leistung of the filter (a boolean matrix), then per Gemeinde the
+    union over its providers."""
+    idx = s.gemeinde_index
     wanted = s.in_filter(f)
     total = len(wanted)
-    offers = Offers(s, f, wanted)
-    out = []
-    for g in sorted(s.gemeinden, key=lambda g: g["ags"]):
-        if f.kreis and g["kreis_ags"] != f.kreis:
-            continue
-        levels, has = offers.by_level(g["ags"])
-        by_level = defaultdict(set, {level: set(o) for level, (_p, o) in levels.items()})
-        online = set().union(*by_level.values()) if by_level else set()
-        kreis = s.gebiete.get(g["kreis_ags"], {})
-        out.append({
-            "ags": g["ags"], "name": g["name"], "bez": g["bez"],
-            "kreis_ags": g["kreis_ags"], "kreis": kreis.get("name", ""),
-            "leistungen_im_filter": total,
-            "online": len(online) if has else None,
-            "anteil": anteil(len(online), total) if has else None,
-            "eigene": len(by_level["gemeinde"]) if has else None,
-            "vom_kreis": len(by_level["kreis"] - by_level["gemeinde"]) if has else None,
-            "vom_land_bund": len((by_level["land"] | by_level["bund"]) - by_level["gemeinde"]
-                                 - by_level["kreis"]) if has else None,
-            "beispieldaten": offers.rests_on_sample(levels) if has else None,
-        })
-    return out
+    codes = [s.ozg_code[o] for o in sorted(wanted) if o in s.ozg_code]
+    all_offers, all_sample = s.offer_matrix(f.status, f.nur_echt)
+    offers, sample = all_offers[:, codes], all_sample[:, codes].any(axis=1)
+    none = idx["none"]
+    has_any = np.zeros(none + 1, dtype=bool)
+    has_any[:none] = s._counts[1 if f.nur_echt else 0] > 0
+
+    sel = slice(None) if not f.kreis else np.flatnonzero(idx["kreis_ags"] == f.kreis)
+    g = idx["gemeinde"][sel]
+    others = [idx[k][sel] for k in ("kreis", "land", "bund")] if f.ansicht != "eigene" \
+        else [np.full(len(g), none)] * 3
+    k, land, bund = others
+    own, by_kreis = offers[g], offers[k]
+    eigene = own.sum(axis=1)
+    vom_kreis = (by_kreis & ~own).sum(axis=1)
+    vom_land_bund = ((offers[land] | offers[bund]) & ~own & ~by_kreis).sum(axis=1)
+    has = has_any[g] | has_any[k] | has_any[land] | has_any[bund]
+    rests = (sample[g] | sample[k] | sample[land] | sample[bund]).tolist()
+    rows = idx["rows"] if not f.kreis else [idx["rows"][i] for i in sel]
+    online = (eigene + vom_kreis + vom_land_bund).tolist()
+    shares = [anteil(n, total) for n in range(total + 1)]  # each share rounded once
+    nodata = np.flatnonzero(~has).tolist()
+
+    def unless_none(values: list) -> list:
+        for i in nodata:
+            values[i] = None
+        return values
+    return Figures(rows, {
+        "leistungen_im_filter": [total] * len(rows),
+        "online": unless_none(list(online)),
+        "anteil": unless_none([shares[n] for n in online]),
+        "eigene": unless_none(eigene.tolist()), "vom_kreis": unless_none(vom_kreis.tolist()),
+        "vom_land_bund": unless_none(vom_land_bund.tolist()),
+        "beispieldaten": unless_none(rests)})
+
+
+class Figures:
+    """The figures of one filter as columns (:data:`FIGURE_COLUMNS`), rows made on demand."""
+
+    FIXED = FIGURE_COLUMNS[:5]  # ags, name, bez, kreis_ags, kreis: per Gemeinde, not filter
+
+    def __init__(self, fixed: list[tuple], values: dict[str, list]):
+        self._fixed, self._values = fixed, values
+        self._rows: list[dict] | None = None
+
+    def __len__(self) -> int:
+        return len(self._fixed)
+
+    def column(self, name: str) -> list:
+        if name in self.FIXED:
+            i = self.FIXED.index(name)
+            return [r[i] for r in self._fixed]
+        return self._values[name]
+
+    def records(self, cols: list[str]) -> list[dict]:
+        """Rows with only *cols* (in that order)."""
+        return [dict(zip(cols, vals)) for vals in zip(*(self.column(c) for c in cols))]
+
+    def rows(self) -> list[dict]:
+        """Every row in full (built once)."""
+        if self._rows is None:
+            self._rows = self.records(FIGURE_COLUMNS)
+        return self._rows
 
 
 def record_item(s: Snapshot, rec, level: str) -> dict:
@@ -223,7 +276,7 @@ def _body(s: Snapshot, ags: str, f: Filter) -> dict:
             "anzahl": sum(i["gezaehlt"] for i in items),
             "nicht_gezaehlt": sum(not i["gezaehlt"] for i in items),
             "daten": "echt" if ags in s.real_bodies else (
-                "Beispieldaten" if ags in s._by_body else "keine"),
+                "Beispieldaten" if s.has_records(ags) else "keine"),
             "beispieldaten": any(i["beispieldaten"] for i in items),
             "nur_beispieldaten": bool(items) and all(i["beispieldaten"] for i in items),
             "stand": stands(items)}

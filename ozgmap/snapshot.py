@@ -1,27 +1,32 @@
 """The whole store in memory: :class:`Snapshot`, rebuilt only when the store's
 ``data_version`` changes, so every request of every worker answers from memory; what a
 filter (:class:`~ozgmap.filters.Filter`) counts (:func:`describe`).
+
+The records are columns (:mod:`ozgmap.columns`), memory-mapped from files built once per data
+version and machine; the catalogue and the bodies are small dicts.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
+import numpy as np
+
+from .columns import (COUNTED, NOT_COUNTED, PARTIAL, SAMPLE, SOME_KOMMUNEN, STATUS_RANK,
+                      Columns, flags_of, load_or_build, version_key)
 from .config import SAMPLE_SOURCE
-from .filters import STATUS_ORDER, Filter
+from .filters import Filter
 from .safety import MAX_SOURCES_SHOWN
 from .store import BUND_AGS, Store
 
-#: ``flaechendeckung`` of a record that counts nowhere (the dashboard's own evaluation leaves
-#: it out; shown with its Begründung), and of one that is no offer for every resident when a
-#: Kreis, Land or Bund holds it ("some, not all, of its Kommunen have it").
-NOT_COUNTED = "nicht in Auswertung berücksichtigt"
-SOME_KOMMUNEN = "in mind. einer Kommune verfügbar"
+__all__ = ["NOT_COUNTED", "SOME_KOMMUNEN", "Rec", "Snapshot", "counts_for_residents",
+           "describe", "stand_text"]
 
 
 class Rec:
-    """The part of a record the figures need; a few dozen bytes, so all of Germany fits.
+    """One record as the figures see it (made on demand from the columns).
 
     Supports ``r["ozg_id"]`` like the full record dicts; details (URL, dates, …) come from
     :meth:`Snapshot.details`.
@@ -31,14 +36,13 @@ class Rec:
                  "sample", "status")
 
     def __init__(self, ags: str, ozg_id: str, leika_key: str, status: str, quelle: str,
-                 flaechendeckung: str = ""):
+                 flags: int):
         self.ags, self.ozg_id, self.leika_key, self.status = ags, ozg_id, leika_key, status
         self.rank = STATUS_RANK.get(status, -1)
         self.quelle = quelle
-        self.sample = quelle == SAMPLE_SOURCE
-        self.counted = flaechendeckung != NOT_COUNTED
-        # held by a Kreis, Land or Bund (AGS of 5 or 2 digits): not for every resident below
-        self.partial = flaechendeckung == SOME_KOMMUNEN and len(ags) < 8
+        self.sample = bool(flags & SAMPLE)
+        self.counted = bool(flags & COUNTED)
+        self.partial = bool(flags & PARTIAL)
 
     @property
     def for_residents(self) -> bool:
@@ -48,13 +52,11 @@ class Rec:
         return getattr(self, key)
 
 
-STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}
-
-
 def counts_for_residents(rec: dict) -> bool:
     """Whether a stored record is an offer for every resident of its body's area (the rule
     of :class:`Rec`, for full record dicts and history rows)."""
-    return Rec(rec["ags"], "", "", "", "", rec["flaechendeckung"]).for_residents
+    fl = flags_of(rec["ags"], "", rec["flaechendeckung"])
+    return bool(fl & COUNTED) and not fl & PARTIAL
 
 
 def stand_text(quelle: str, day: str) -> str:
@@ -68,7 +70,7 @@ def stand_text(quelle: str, day: str) -> str:
 class Snapshot:
     """The store's content at one data_version, indexed for the joins below.
 
-    Holds the catalogue, the bodies and a compact :class:`Rec` per record, grouped by body;
+    Holds the catalogue, the bodies and the records' columns (:class:`~ozgmap.columns.Columns`);
     full records are read from the store only where a view shows them.
     """
 
@@ -79,33 +81,60 @@ class Snapshot:
     gebiete: dict[str, dict]
     changed_at: object = None
     _store: Store | None = field(default=None, repr=False)
-    _by_body: dict = field(default_factory=dict, repr=False)
-    _sources: Counter = field(default_factory=Counter, repr=False)
+    cols: Columns | None = field(default=None, repr=False)
     _details: dict = field(default_factory=dict, repr=False)
-    #: bodies with real (not sample) records: their Beispieldaten are neither shown nor counted
-    real_bodies: frozenset = field(default_factory=frozenset, repr=False)
+    _matrices: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, store: Store) -> "Snapshot":
+    def load(cls, store: Store, directory: str | Path | None = None) -> "Snapshot":
+        """The store's newest data version; its columns from (or built into) *directory*,
+        shared with the machine's other processes, or built in memory without one."""
         version = store.data_version()
-        snap = cls(version=version, themenfelder=store.themenfelder(),
+        changed_at = store.changed_at()
+        gebiete = {r["ags"]: r for r in store.gebiete()}
+
+        def build() -> Columns:
+            return Columns.build(store.record_keys(), gebiete)
+        cols = load_or_build(Path(directory), version_key(store.url, version, changed_at),
+                             build) if directory else build()
+        return cls(version=version, themenfelder=store.themenfelder(),
                    lagen={r["id"]: r for r in store.lagen()},
                    leistungen={r["ozg_id"]: r for r in store.leistungen()},
-                   gebiete={r["ags"]: r for r in store.gebiete()},
-                   changed_at=store.changed_at(), _store=store)
-        pool: dict[str, str] = {}   # one string object per distinct value
-        keep = pool.setdefault
-        for ags, ozg_id, leika_key, status, quelle, flaeche in store.record_keys():
-            rec = Rec(keep(ags, ags), keep(ozg_id, ozg_id), keep(leika_key, leika_key),
-                      keep(status, status), keep(quelle, quelle), flaeche)
-            snap._by_body.setdefault(rec.ags, []).append(rec)
-        # real beats sample, per body: the Beispieldaten stay in the store and the history
-        snap.real_bodies = frozenset(a for a, recs in snap._by_body.items()
-                                     if any(not r.sample for r in recs))
-        for ags in snap.real_bodies:
-            snap._by_body[ags] = [r for r in snap._by_body[ags] if not r.sample]
-        snap._sources = Counter(r.quelle for recs in snap._by_body.values() for r in recs)
-        return snap
+                   gebiete=gebiete, changed_at=changed_at, _store=store, cols=cols)
+
+    # --- indexes over the columns (per snapshot, per process) ------------------------------
+
+    @cached_property
+    def code(self) -> dict[str, int]:
+        """AGS -> body code (row of the columns' ``start``)."""
+        return {a: i for i, a in enumerate(self.cols.bodies)}
+
+    @cached_property
+    def ozg_code(self) -> dict[str, int]:
+        return {o: i for i, o in enumerate(self.cols.ozg_ids)}
+
+    @cached_property
+    def _counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per body: its number of records, and of those that are not Beispieldaten."""
+        c, n = self.cols, len(self.cols.bodies)
+        real = (np.asarray(c.flags) & SAMPLE) == 0
+        return (np.diff(np.asarray(c.start)),
+                np.bincount(np.asarray(c.body)[real], minlength=n))
+
+    @cached_property
+    def real_bodies(self) -> frozenset:
+        """Bodies with real (not sample) records: their Beispieldaten are neither shown nor
+        counted."""
+        return frozenset(a for a, n in zip(self.cols.bodies, self._counts[1].tolist()) if n)
+
+    @cached_property
+    def _sources(self) -> Counter:
+        counts = np.bincount(np.asarray(self.cols.source), minlength=len(self.cols.sources))
+        return Counter({q: n for q, n in zip(self.cols.sources, counts.tolist()) if n})
+
+    def has_records(self, ags: str) -> bool:
+        i = self.code.get(ags)
+        return i is not None and bool(self._counts[0][i])
 
     def all_records(self) -> list[dict]:
         """Every current record in full, read from the store (callers cache what they build)."""
@@ -177,7 +206,7 @@ class Snapshot:
 
     @cached_property
     def record_count(self) -> int:
-        return sum(len(v) for v in self._by_body.values())
+        return len(self.cols)
 
     def providers(self, ags: str, ansicht: str = "einwohner") -> list[str]:
         """The bodies whose offers count for *ags*: itself, and for residents its Kreis,
@@ -194,13 +223,39 @@ class Snapshot:
             out.append(BUND_AGS)
         return out
 
+    def records_of(self, ags: str) -> list[Rec]:
+        """Every record of *ags* (after real-beats-sample), in the store's order."""
+        return self._recs(ags, None)
+
+    def _recs(self, ags: str, keep) -> list[Rec]:
+        i = self.code.get(ags)
+        if i is None:
+            return []
+        c = self.cols
+        lo, hi = int(c.start[i]), int(c.start[i + 1])
+        idx = np.arange(lo, hi)
+        if keep is not None:
+            idx = idx[keep(lo, hi)]
+        ozg, leika, status, source, flags = (np.asarray(a[idx]).tolist() for a in (
+            c.ozg, c.leika, c.status, c.source, c.flags))
+        o, k, st, q = c.ozg_ids, c.leika_keys, c.statuses, c.sources
+        return [Rec(ags, o[a], k[b], st[d], q[e], fl)
+                for a, b, d, e, fl in zip(ozg, leika, status, source, flags)]
+
     def body_records(self, ags: str, f: Filter, *, uncounted: bool = False) -> list[Rec]:
         """Records of *ags* that pass the status and sample filters (not the Leistung filter)
         and count (with *uncounted*: also those "nicht in Auswertung berücksichtigt")."""
-        min_rank = STATUS_RANK[f.status]
-        return [r for r in self._by_body.get(ags, ())
-                if r.rank >= min_rank and not (f.nur_echt and r.sample)
-                and (uncounted or r.counted)]
+        c, min_rank = self.cols, STATUS_RANK[f.status]
+
+        def keep(lo: int, hi: int) -> np.ndarray:
+            fl = np.asarray(c.flags[lo:hi])
+            m = np.asarray(c.rank[lo:hi]) >= min_rank
+            if f.nur_echt:
+                m &= (fl & SAMPLE) == 0
+            if not uncounted:
+                m &= (fl & COUNTED) != 0
+            return m
+        return self._recs(ags, keep)
 
     def resident_offers(self, p: str, f: Filter) -> list[Rec]:
         """What provider *p* offers every resident of its area: its counted records, without
@@ -209,11 +264,60 @@ class Snapshot:
 
     def sample_in(self, bodies: list[str], f: Filter) -> bool:
         """Whether figures over *bodies* rest on Beispieldaten (then they are labelled so)."""
-        return not f.nur_echt and any(r.sample for p in bodies for r in self._by_body.get(p, ()))
+        if f.nur_echt:
+            return False
+        total, real = self._counts
+        return any(total[i] > real[i] for i in (self.code.get(p) for p in bodies)
+                   if i is not None)
 
     def has_data(self, ags: str, f: Filter) -> bool:
-        return any(not (f.nur_echt and r.sample)
-                   for p in self.providers(ags, f.ansicht) for r in self._by_body.get(p, ()))
+        """Whether any provider of *ags* has records (real ones, for ``nur_echt``)."""
+        return any(self.body_has_data(p, f.nur_echt) for p in self.providers(ags, f.ansicht))
+
+    def body_has_data(self, ags: str, nur_echt: bool = False) -> bool:
+        i = self.code.get(ags)
+        return i is not None and bool(self._counts[1 if nur_echt else 0][i])
+
+    def offer_matrix(self, status: str, nur_echt: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Which body offers which OZG-Leistung to every resident of its area (records of at
+        least *status*, counted, not "in mind. einer Kommune"), as a boolean matrix of body
+        codes (one more row: "no body", all False) by OZG codes; and which of these offers
+        rest on Beispieldaten. Built once per snapshot and status (a few MB for Germany),
+        so a filter change only picks columns."""
+        key = (status, nur_echt)
+        if key not in self._matrices:
+            c = self.cols
+            flags = np.asarray(c.flags)
+            ok = (np.asarray(c.rank) >= STATUS_RANK[status]) \
+                & ((flags & (COUNTED | PARTIAL)) == COUNTED)
+            if nur_echt:
+                ok &= (flags & SAMPLE) == 0
+            shape = (len(c.bodies) + 1, len(c.ozg_ids) or 1)
+            body, ozg = np.asarray(c.body)[ok], np.asarray(c.ozg)[ok]
+            offers, sample = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+            offers[body, ozg] = True
+            smp = (flags[ok] & SAMPLE) != 0
+            sample[body[smp], ozg[smp]] = True
+            self._matrices[key] = (offers, sample)
+        return self._matrices[key]
+
+    @cached_property
+    def gemeinde_index(self) -> dict:
+        """The Gemeinden by AGS with the body codes of their providers (the columns' body
+        count where there is none), and the fixed columns of their figure rows."""
+        none, code = len(self.cols.bodies), self.code
+        gem = sorted(self.gemeinden, key=lambda g: g["ags"])
+
+        def codes(values) -> np.ndarray:
+            return np.fromiter((code.get(v, none) if v else none for v in values),
+                               dtype=np.int64, count=len(gem))
+        kreis = [g["kreis_ags"] if g["kreis_ags"] in self.gebiete else None for g in gem]
+        return {"gemeinde": codes(g["ags"] for g in gem), "kreis": codes(kreis),
+                "land": codes(g["ags"][:2] for g in gem),
+                "bund": np.full(len(gem), code.get(BUND_AGS, none), dtype=np.int64),
+                "none": none, "kreis_ags": np.array([g["kreis_ags"] or "" for g in gem]),
+                "rows": [(g["ags"], g["name"], g["bez"], g["kreis_ags"],
+                          self.gebiete.get(g["kreis_ags"], {}).get("name", "")) for g in gem]}
 
     def in_filter(self, f: Filter) -> set[str]:
         """OZG-IDs the Umsetzungsgrad is measured against.
