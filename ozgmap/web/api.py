@@ -79,9 +79,8 @@ def umsetzung():
                             "ozg-umsetzung.csv")
 
     def build(s) -> bytes:
-        rows = cov.figures(f, s)
-        if cols != FIGURE_COLUMNS:
-            rows = [{c: r[c] for c in cols} for r in rows]
+        fig = cov.figure_columns(f, s)
+        rows = fig.rows() if cols == FIGURE_COLUMNS else fig.records(cols)
         return json_bytes({**meta(s, f), "gebiete": rows})
     # every filter change of the map asks for this: serialised once per filter and data version
     return json_response(snap, cov.cached(("umsetzung.json", tuple(cols)) + f.key(), build, snap))

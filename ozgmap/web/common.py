@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
+
+import orjson
 
 from flask import Response, current_app, g
 
@@ -68,8 +69,10 @@ def meta(snap: Snapshot, f: Filter | None = None) -> dict:
 
 
 def json_bytes(payload) -> bytes:
-    """Compact UTF-8 JSON (dates as ISO text)."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    """Compact UTF-8 JSON (dates as ISO text, ``str()`` of anything else; numeric keys as
+    text): orjson, as Germany's figures (11,000 rows) took 15 ms in the standard library."""
+    return orjson.dumps(payload, default=str,
+                        option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 def json_response(snap: Snapshot, payload, mimetype: str = JSON) -> Response:
