@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from .boundaries import Boundaries
 from .coverage import Coverage
+from .filters import Filter
 from .store import Store
 
 
@@ -41,4 +42,5 @@ def warm(app: Flask) -> None:
     with app.app_context():
         if not services(app).store.is_initialised():
             return
+        services(app).coverage.figure_columns(Filter())  # the default filter's figures
     app.test_client().get("/", headers={"Accept-Encoding": "gzip"})

@@ -99,8 +99,10 @@ class Coverage:
 def _settle() -> None:
     """Take what stays in memory (the snapshot, the geometry) out of the garbage collector's
     rounds: else a full round over it paused one request in about twenty by 60 ms (NRW).
-    Once per data version, after freeing what the previous snapshot left in cycles."""
-    gc.unfreeze()
+    Once per data version. What is frozen stays frozen (no ``gc.unfreeze``): a collection
+    over the objects a preloading master froze would write to their pages and copy them into
+    every worker (ozgmap.gunicorn_conf). The snapshot holds no reference cycles, so an old
+    one is freed by reference counting all the same."""
     gc.collect()
     gc.freeze()
 

@@ -75,6 +75,8 @@ def gunicorn_args(host: str, port: int, workers: int | None = None,
             "--limit-request-line", "4094", "--limit-request-fields", "100",
             "--limit-request-field_size", "8190",
             "--no-control-socket",  # no socket in ~/.gunicorn shared by every instance
+            # the master loads app and data once; workers share them (ozgmap.gunicorn_conf)
+            "--preload", "--config", "python:ozgmap.gunicorn_conf",
             "--access-logfile", "-", f"{WSGI_MODULE}:app"]
 
 
