@@ -53,6 +53,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the harness it shares
 
+import bench_scale  # noqa: E402 - beside this script
 import build_boundaries  # noqa: E402 - beside this script
 from flask import Flask, Response, request  # noqa: E402
 from harness import (CHROMIUM, ServerFailed, ServerProcess, free_port,  # noqa: E402
@@ -469,6 +470,7 @@ def measure_area(area: str, args, browser: Browser | None, tmp: Path) -> dict:
     res["C"] = measure_c(area, env, args, browser, tmp, site, list(res["B"]["sizes"]),
                          figures_url)
     res["A"] = {} if args.ohne_a else measure_a(area, env, args, browser, tmp)
+    res["S"] = bench_scale.measure(env, tmp, say)
     return res
 
 
@@ -790,6 +792,18 @@ TARGETS = [
                      f"{kb(r['B']['gebiete_bytes'][0])}; without `kreis` /api/gebiete answers "
                      "400 above 2,000 Gemeinden)"),
     Target("", "server memory under 1 GB", lambda r: r["B"]["peak_mb"] * 1e6, "<", 1024e6, kb),
+    # issue 20: national scale, measured on `ozgmap serve` itself (bench_scale.py)
+    Target("de", "a new worker's first answer under 1.5 s",
+           lambda r: r["S"]["new_worker_s"], "<", 1.5, ms),
+    Target("de", "every worker beyond the first adds under 150 MB (PSS)",
+           lambda r: r["S"]["per_worker"], "<", 150e6, kb),
+    Target("de", "`ozgmap serve --workers 4` under 1 GB in total (PSS)",
+           lambda r: r["S"]["four"]["pss_total"], "<", 1024e6, kb),
+    Target("de", "filter change under 30 ms server time (median of 14 Themenfelder)",
+           lambda r: r["B"]["filter_ttfb"], "<", 0.03, ms,
+           lambda r: f", slowest {ms(r['B']['filter_ttfb_max'])}"),
+    Target("nrw", "filter change about 10 ms server time or better (median)",
+           lambda r: r["B"]["filter_ttfb"], "<=", 0.012, ms),
 ]
 
 
@@ -822,6 +836,8 @@ def report(results: list[dict], browser: Browser | None, argv: list[str], took: 
                      + (f"; `ozgmap init` took {ms(res['init_s'])}" if res["init_s"] else "")
                      + ")\n")
         lines.append(table(res))
+        lines.append("")
+        lines.append(bench_scale.table(res["S"]))
         lines.append("")
         for passed, text in targets(res):
             mark = {True: "met", False: "**missed**", None: "not measured"}[passed]
