@@ -12,17 +12,18 @@ Records are sorted by body, then OZG-ID and LeiKa key; ``start[i]:start[i + 1]``
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .config import SAMPLE_SOURCE
 from .filters import STATUS_ORDER
@@ -74,28 +75,47 @@ class Columns:
         return len(self.body)
 
     @classmethod
-    def build(cls, rows: Iterable[tuple[str, str, str, str, str, str]],
-              bodies: Iterable[str]) -> "Columns":
-        """From ``(ags, ozg_id, leika_key, status, quelle, flaechendeckung)`` rows (streamed:
-        one small int per column and row is held, never the rows), over *bodies* and the
+    def build(cls, chunks: Iterable[Sequence[tuple]], bodies: Iterable[str]) -> "Columns":
+        """From chunks of ``(ags, ozg_id, leika_key, status, quelle, flaechendeckung)`` rows
+        (streamed: of each row only its small integer codes are kept), over *bodies* and the
         AGS the rows name. Beispieldaten of a body that has real records are dropped (real
         beats sample; the store keeps them)."""
+        collecting = gc.isenabled()
+        gc.disable()  # millions of short-lived tuples, no cycles: the collector cost 40 %
+        try:
+            return cls._build(chunks, bodies)
+        finally:
+            if collecting:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, chunks: Iterable[Sequence[tuple]], bodies: Iterable[str]) -> "Columns":
         tables: list[dict[str, int]] = [{}, {}, {}, {}, {}]
-        codes = [array("i") for _ in range(5)]
-        fl = array("B")
-        for ags, ozg_id, leika_key, status, quelle, flaeche in rows:
-            for t, c, v in zip(tables, codes, (ags, ozg_id, leika_key, status, quelle)):
-                c.append(t.setdefault(v, len(t)))
-            fl.append(flags_of(ags, quelle, flaeche))
+        parts: list[list[np.ndarray]] = [[] for _ in range(6)]
+        for chunk in chunks:
+            if not len(chunk):
+                continue
+            values = list(zip(*chunk))
+            local = [pd.factorize(np.asarray(v, dtype=object)) for v in values]
+            for t, part, (codes, uniques) in zip(tables, parts, local):
+                glob = np.fromiter((t.setdefault(u, len(t)) for u in uniques), dtype=np.int32,
+                                   count=len(uniques))
+                part.append(glob[codes])
+            (ags_c, ags_u), (q_c, q_u), (fl_c, fl_u) = local[0], local[4], local[5]
+            short = np.array([len(a) < 8 for a in ags_u], dtype=bool)[ags_c]
+            sample = np.array([q == SAMPLE_SOURCE for q in q_u], dtype=bool)[q_c]
+            counted = np.array([f != NOT_COUNTED for f in fl_u], dtype=bool)[fl_c]
+            some = np.array([f == SOME_KOMMUNEN for f in fl_u], dtype=bool)[fl_c]
+            parts[5].append((sample * SAMPLE | counted * COUNTED
+                             | (some & short) * PARTIAL).astype(np.uint8))
+        body_codes, *cols, flags = [np.concatenate(p) if p else np.zeros(0, np.int32)
+                                    for p in parts]
+        flags = flags.astype(np.uint8)
         names = [list(t) for t in tables]
         all_bodies = sorted(set(bodies) | set(names[0]))
         pos = {a: i for i, a in enumerate(all_bodies)}
         remap = np.fromiter((pos[a] for a in names[0]), dtype=np.int32, count=len(names[0]))
-        body = remap[np.frombuffer(codes[0], dtype=np.int32)] if len(fl) else \
-            np.zeros(0, np.int32)
-        cols = [np.frombuffer(c, dtype=np.int32) if len(c) else np.zeros(0, np.int32)
-                for c in codes[1:]]
-        flags = np.frombuffer(fl, dtype=np.uint8) if len(fl) else np.zeros(0, np.uint8)
+        body = remap[body_codes] if len(body_codes) else np.zeros(0, np.int32)
         n = len(all_bodies)
         # real beats sample, per body
         real = np.bincount(body[(flags & SAMPLE) == 0], minlength=n) > 0

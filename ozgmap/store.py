@@ -228,16 +228,28 @@ class Store:
         """The keys (:data:`KEY_FIELDS`) of the current records of the bodies *agss*."""
         return {tuple(r[k] for k in KEY_FIELDS) for a in agss for r in self.records(ags=a)}
 
-    def record_keys(self) -> Iterator[tuple[str, str, str, str, str, str]]:
+    def record_keys(self, size: int = 100_000) -> Iterator[list[tuple]]:
         """(ags, ozg_id, leika_key, status, quelle, flaechendeckung) of every current record,
-        streamed: what the figures need, without the cost of full rows or of holding them
-        all at once."""
-        cols = [umsetzung.c[k] for k in ("ags", "ozg_id", "leika_key", "status", "quelle",
-                                         "flaechendeckung")]
-        with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=20_000).execute(sa.select(*cols))
-            for row in result:
-                yield tuple(row)
+        streamed in chunks of *size* rows: what the figures need, without the cost of full
+        rows or of holding them all at once. Read through the driver's own cursor (plain
+        tuples: a third of the time of SQLAlchemy's rows for 1.8 million records); on
+        PostgreSQL a server-side one, so the result is not held whole by the client."""
+        sql = ("SELECT ags, ozg_id, leika_key, status, quelle, flaechendeckung "
+               "FROM umsetzung")
+        raw = self.engine.raw_connection()
+        try:
+            if self.engine.dialect.name == "postgresql":
+                cur = raw.driver_connection.cursor(name="ozgmap_record_keys")
+                cur.itersize = size
+            else:
+                cur = raw.cursor()
+            cur.execute(sql)
+            while rows := cur.fetchmany(size):
+                yield rows
+            cur.close()
+        finally:
+            raw.rollback()
+            raw.close()
 
     def stands(self) -> dict[str, dt.date]:
         """The newest Stand of each source that gives one (``quelle`` -> date)."""

@@ -12,7 +12,8 @@ from ozgmap.config import SAMPLE_SOURCE
 from ozgmap.filters import STATUS_ORDER
 from ozgmap.snapshot import NOT_COUNTED, SOME_KOMMUNEN, Snapshot
 
-TELGTE, WARENDORF_KREIS, OSTBEVERN = "05570044", "05570", "05570036"
+TELGTE, WARENDORF_KREIS = "05570044", "05570"
+BACKENDS = ("sqlite", "postgresql")  # the store streams the records through each driver
 
 
 def _record(ags: str, ozg_id: str, status: str = "umgesetzt", flaeche: str = "",

@@ -60,8 +60,10 @@ class TinyStore:
         return dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
 
     def record_keys(self):
-        return [(r["ags"], r["ozg_id"], r["leika_key"], r["status"], r["quelle"],
+        """In chunks of two rows, as the store streams them."""
+        rows = [(r["ags"], r["ozg_id"], r["leika_key"], r["status"], r["quelle"],
                  r["flaechendeckung"]) for r in self._records]
+        return [rows[i:i + 2] for i in range(0, len(rows), 2)]
 
     def stands(self) -> dict:
         out: dict = {}
