@@ -4,6 +4,7 @@ computed over a :class:`~ozgmap.snapshot.Snapshot` and cached until the data cha
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -16,6 +17,7 @@ from .filters import Filter
 from .snapshot import Snapshot, stand_text
 from .store import Store
 
+LOG = logging.getLogger("ozgmap")
 PROVIDER_LABEL = {"gemeinde": "Gemeinde", "kreis": "Kreis", "land": "Land", "bund": "Bund"}
 LEVELS = tuple(PROVIDER_LABEL)  # the providers' levels, nearest first
 #: the columns of a row of :meth:`Coverage.figures`
@@ -41,26 +43,38 @@ class Coverage:
     def snapshot(self) -> Snapshot:
         """The snapshot of the newest data version, reloaded at most once per
         ``reload_interval`` seconds (a burst of writes must not make every read wait for a
-        reload): meanwhile, and while one reader builds the new one, readers get the old."""
+        reload). The reload runs in a thread of its own: meanwhile every reader gets the
+        previous snapshot at once. Only the first snapshot, and every one with no interval
+        (tests, the CLI: each write seen by the next read), is waited for."""
         version = self.store.data_version()
         snap = self._snap
         if snap is not None and (snap.version == version or
                                  time.monotonic() - self._loaded_at < self.reload_interval):
             return snap
-        if snap is not None and not self._lock.acquire(blocking=False):
-            return snap  # another thread is building the new one
-        if snap is None:
-            self._lock.acquire()  # the first snapshot: everybody waits for it
+        if snap is None or self.reload_interval <= 0:
+            with self._lock:
+                if self._snap is None or self._snap.version != version:
+                    self._swap(Snapshot.load(self.store, self.directory))
+                return self._snap
+        if self._lock.acquire(blocking=False):  # else a reload is under way already
+            threading.Thread(target=self._reload, name="ozgmap-reload", daemon=True).start()
+        return snap
+
+    def _reload(self) -> None:
+        """The newest data version, in the background (the lock is held by the caller)."""
         try:
-            if self._snap is None or self._snap.version != version:
-                fresh = Snapshot.load(self.store, self.directory)
-                self._cache = {}
-                self._snap = fresh
-                _settle()
-                self._loaded_at = time.monotonic()
-            return self._snap
+            self._swap(Snapshot.load(self.store, self.directory))
+        except Exception:  # noqa: BLE001 - readers keep the old snapshot; retried later
+            LOG.exception("Neue Daten konnten nicht geladen werden; die bisherigen gelten.")
+            self._loaded_at = time.monotonic()
         finally:
             self._lock.release()
+
+    def _swap(self, fresh: Snapshot) -> None:
+        self._cache = {}
+        self._snap = fresh
+        _settle()
+        self._loaded_at = time.monotonic()
 
     def cached(self, key: tuple, build, snap: Snapshot | None = None):
         """Memoise *build(snapshot)* under *key* for the current data version (that of
