@@ -802,6 +802,8 @@ TARGETS = [
     Target("de", "filter change under 30 ms server time (median of 14 Themenfelder)",
            lambda r: r["B"]["filter_ttfb"], "<", 0.03, ms,
            lambda r: f", slowest {ms(r['B']['filter_ttfb_max'])}"),
+    Target("", "reads during 500 writes in 15 s: p95 under 50 ms",
+           lambda r: r["S"]["writes"]["p95"], "<", 0.05, ms),
     Target("nrw", "filter change about 10 ms server time or better (median)",
            lambda r: r["B"]["filter_ttfb"], "<=", 0.012, ms),
 ]

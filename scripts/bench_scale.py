@@ -15,12 +15,15 @@ database (``OZGMAP_*``).
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,14 +34,21 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from harness import ServerFailed, ServerProcess, free_port  # noqa: E402
 
 from ozgmap import server  # noqa: E402
+from ozgmap.store import Store  # noqa: E402
 
 MAP_FIGURES = "/api/umsetzung?felder=leistungen_im_filter,online,anteil,beispieldaten"
 
 
 def _get(port: int, path: str, timeout: float = 120) -> int:
+    return _request(port, "GET", path, timeout=timeout)
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None,
+             headers: dict | None = None, timeout: float = 120) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        conn.request(method, path, body=body,
+                     headers={"Accept-Encoding": "gzip", **(headers or {})})
         resp = conn.getresponse()
         resp.read()
         return resp.status
@@ -126,11 +136,59 @@ class Serve:
         return took
 
 
+def writes_during_reads(port: int, db_url: str, writes: int = 500, seconds: float = 15
+                        ) -> dict:
+    """*writes* records written through the write API within *seconds* (each a new data
+    version), while one client reads the map's figures, a Themenfeld after the other; the
+    reads' times."""
+    store = Store(db_url)
+    gemeinde = next(g for g in store.gebiete() if g["ebene"] == "gemeinde")
+    _id, token = store.create_token("bench", [gemeinde["ags"]], by="bench")
+    store.engine.dispose()
+    kommunal = sorted(r["ozg_id"] for r in Store(db_url).leistungen() if r["kommunal"])[:50]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    done = []
+    times: list[float] = []
+
+    def write() -> None:
+        t0 = time.monotonic()
+        for i in range(writes):
+            status = ["umgesetzt", "in Bearbeitung"][(i // len(kommunal)) % 2]
+            body = json.dumps({"ags": gemeinde["ags"], "ozg_id": kommunal[i % len(kommunal)],
+                               "status": status}).encode()
+            code = _request(port, "PUT", "/api/umsetzungen", body, headers)
+            if code != 200:
+                raise SystemExit(f"Fehler: Schreiben antwortet {code}")
+            time.sleep(max(0.0, t0 + (i + 1) * seconds / writes - time.monotonic()))
+        done.append(time.monotonic() - t0)
+    writer = threading.Thread(target=write)
+    writer.start()
+    tf = 0
+    while writer.is_alive():
+        tf = tf % 14 + 1
+        t0 = time.perf_counter()
+        if _get(port, f"{MAP_FIGURES}&themenfeld={tf}") != 200:
+            raise SystemExit("Fehler: Lesen während des Schreibens schlug fehl")
+        times.append(time.perf_counter() - t0)
+    writer.join()
+    times.sort()
+    return {"writes": writes, "write_s": done[0] if done else None, "reads": len(times),
+            "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
+            "max": times[-1]}
+
+
 def measure(env: dict, tmp: Path, say=print) -> dict:
-    """Every scale figure for the database of *env* (its snapshot directory made fresh)."""
+    """Every scale figure for a copy of the database of *env* (and a fresh snapshot
+    directory): the writes below change the copy only."""
     snap_dir = tmp / "scale-snapshot"
     subprocess.run(["rm", "-rf", str(snap_dir)], check=True)
-    env = {**env, "OZGMAP_SNAPSHOT_DIR": str(snap_dir)}
+    url = env["OZGMAP_DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        copy = tmp / "scale.sqlite"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    env = {**env, "OZGMAP_SNAPSHOT_DIR": str(snap_dir), "OZGMAP_DATABASE_URL": url,
+           "OZGMAP_WRITE_BURST": "1000", "OZGMAP_WRITE_RATE": "1000"}
     log = tmp / "scale-server.log"
     S: dict = {}
     say("Skalierung: ozgmap serve --workers 1 (Spalten neu gebaut), neuer Worker …")
@@ -144,6 +202,8 @@ def measure(env: dict, tmp: Path, say=print) -> dict:
         S["start_mapped_s"] = four.start_s
         four.exercise()
         S["four"] = four.memory()
+        say("Skalierung: 500 Schreibvorgänge in 15 s, dabei lesen …")
+        S["writes"] = writes_during_reads(four.port, url)
     S["per_worker"] = (S["four"]["pss_total"] - S["one"]["pss_total"]) / 3
     return S
 
@@ -167,6 +227,11 @@ def rows(S: dict) -> list[tuple[str, str]]:
         ("what each worker beyond the first adds ((PSS 4 - PSS 1) / 3)", mb(S["per_worker"])),
         ("largest USS of one worker (pages it alone holds), `--workers 4`",
          mb(S["four"]["uss_max_worker"])),
+        (f"reads of the map's figures during {S['writes']['writes']} writes through the write "
+         f"API in {S['writes']['write_s']:.0f} s ({S['writes']['reads']} reads): "
+         "median / p95 / slowest",
+         f"{secs(S['writes']['p50'])} / {secs(S['writes']['p95'])} / "
+         f"{secs(S['writes']['max'])}"),
     ]
 
 
