@@ -260,7 +260,8 @@ def neighbour_map(features: list[dict], origin: str, status_of: dict[str, str],
                                                  aliases=["", ""], labels=False)).add_to(m)
     line = {"land": {"color": "#333333", "weight": 2.5, "fill": False},
             "kreis": {"color": "#555555", "weight": 1.2, "dashArray": "4 3", "fill": False},
-            "ownkreis": {"color": "#222222", "weight": 2, "fill": False},
+            # the own Kreis: darker and longer dashes than the others, never solid like a Land
+            "ownkreis": {"color": "#222222", "weight": 2, "dashArray": "9 4", "fill": False},
             "own": {"color": OWN_OUTLINE, "weight": 4, "fill": False}}
     for kind, geometry in outlines:
         folium.GeoJson({"type": "Feature", "geometry": geometry, "properties": {}},
