@@ -35,6 +35,7 @@ class Coverage:
         self.reload_interval = reload_interval
         self._snap: Snapshot | None = None
         self._loaded_at = 0.0
+        self._load_took = 0.0  # seconds the last reload took
         self._lock = threading.Lock()
         self._cache: dict = {}
         self._locks: dict[tuple, threading.Lock] = {}
@@ -42,14 +43,15 @@ class Coverage:
 
     def snapshot(self) -> Snapshot:
         """The snapshot of the newest data version, reloaded at most once per
-        ``reload_interval`` seconds (a burst of writes must not make every read wait for a
-        reload). The reload runs in a thread of its own: meanwhile every reader gets the
-        previous snapshot at once. Only the first snapshot, and every one with no interval
+        ``reload_interval`` seconds and at most a third of the time (a burst of writes must
+        not make every read wait for a reload, nor keep a core busy with reloads). The
+        reload runs in a thread of its own: meanwhile every reader gets the previous
+        snapshot at once. Only the first snapshot, and every one with no interval
         (tests, the CLI: each write seen by the next read), is waited for."""
         version = self.store.data_version()
         snap = self._snap
         if snap is not None and (snap.version == version or
-                                 time.monotonic() - self._loaded_at < self.reload_interval):
+                                 time.monotonic() - self._loaded_at < self._pause()):
             return snap
         if snap is None or self.reload_interval <= 0:
             with self._lock:
@@ -60,10 +62,17 @@ class Coverage:
             threading.Thread(target=self._reload, name="ozgmap-reload", daemon=True).start()
         return snap
 
+    def _pause(self) -> float:
+        """Seconds between two reloads: the interval, and at least twice what the last one
+        took (Germany's take seconds: a stream of writes must not keep a core busy)."""
+        return max(self.reload_interval, 2 * self._load_took)
+
     def _reload(self) -> None:
         """The newest data version, in the background (the lock is held by the caller)."""
+        t0 = time.monotonic()
         try:
             self._swap(Snapshot.load(self.store, self.directory))
+            self._load_took = time.monotonic() - t0
         except Exception:  # noqa: BLE001 - readers keep the old snapshot; retried later
             LOG.exception("Neue Daten konnten nicht geladen werden; die bisherigen gelten.")
             self._loaded_at = time.monotonic()
