@@ -64,6 +64,10 @@ def _is_conflict(exc: sa.exc.DBAPIError) -> bool:
         "40001", "40P01") or any(w in str(exc.orig).lower() for w in ("locked", "busy"))
 
 
+#: meta key: when the catalogue or the bodies last changed (what records are checked against)
+REFERENCE_STAMP = "reference_changed_at"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
@@ -171,6 +175,7 @@ class Store:
             self._set_meta(conn, "catalog_sha256", cat.sha256)
             self._set_meta(conn, "statuses", "|".join(cat.statuses))
             self._set_meta(conn, "maturities", "|".join(cat.maturities))
+            self._set_meta(conn, REFERENCE_STAMP, _now().isoformat())
             self._bump(conn)
 
     def load_gebiete(self, gemeinden: Iterable[dict], kreise: Iterable[dict]) -> None:
@@ -187,6 +192,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(gebiet.delete())
             conn.execute(gebiet.insert(), rows)
+            self._set_meta(conn, REFERENCE_STAMP, _now().isoformat())
             self._bump(conn)
 
     # --- reading ------------------------------------------------------------------------

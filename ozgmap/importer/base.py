@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, ClassVar, Iterable
 
 from .. import safety
-from ..store import Store
+from ..store import REFERENCE_STAMP, Store
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -93,11 +93,24 @@ class Catalogue:
 
     @classmethod
     def of(cls, store: Store) -> "Catalogue":
-        return cls(gebiete={g["ags"] for g in store.gebiete()},
-                   ozg_ids={lst["ozg_id"] for lst in store.leistungen()},
-                   leika={r["leika_key"]: r["ozg_id"] or "" for r in store.leika_rows()
-                          if r["leika_key"]},
-                   statuses=store.statuses(), maturities=store.maturities())
+        """The store's catalogue, read again only when it or the bodies changed (every
+        write through the API checks against it: reading it took 50 ms for NRW, more for
+        Germany). Shared between callers: read only."""
+        key = (store.url, store.get_meta(REFERENCE_STAMP))
+        cat = _CATALOGUES.get(key)
+        if cat is None:
+            cat = cls(gebiete=frozenset(g["ags"] for g in store.gebiete()),
+                      ozg_ids=frozenset(lst["ozg_id"] for lst in store.leistungen()),
+                      leika={r["leika_key"]: r["ozg_id"] or "" for r in store.leika_rows()
+                             if r["leika_key"]},
+                      statuses=store.statuses(), maturities=store.maturities())
+            if len(_CATALOGUES) >= 8:
+                _CATALOGUES.clear()
+            _CATALOGUES[key] = cat
+        return cat
+
+
+_CATALOGUES: dict[tuple, Catalogue] = {}
 
 
 @dataclass
