@@ -223,7 +223,11 @@ def _initialised_store():
 def _refused(exc: importer.ImportFailed) -> NoReturn:
     for issue in exc.issues:
         click.echo(str(issue), err=True)
-    _fail(f"Nichts importiert: {importer.german_int(len(exc.issues))} Fehler.")
+    n = importer.german_int
+    if exc.total > len(exc.issues):
+        click.echo(f"… und {n(exc.total - len(exc.issues))} weitere Fehler (nur die ersten "
+                   f"{n(len(exc.issues))} sind aufgeführt).", err=True)
+    _fail(f"Nichts importiert: {n(exc.total)} Fehler.")
 
 
 def _conflict(exc: WriteConflict) -> NoReturn:

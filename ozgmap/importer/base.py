@@ -16,6 +16,11 @@ from ..store import REFERENCE_STAMP, Store
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
+#: a CSV larger than this (or gzip-compressed) is read and written as a stream
+#: (:mod:`.staged`): no size or row limit, memory bounded by the chunk size
+STREAM_BYTES = 8 * 1024 * 1024
+#: issues listed one by one when a file is refused; the rest are counted
+MAX_ISSUES = 1000
 MAX_URL = safety.MAX_LENGTH["url"]
 FLAECHENDECKUNG = ["bundesweit flächendeckend", "landesweit flächendeckend",
                    "kreisweit flächendeckend", "in mind. einer Kommune verfügbar",
@@ -47,11 +52,13 @@ class ImportIssue:
 
 
 class ImportFailed(Exception):
-    """The file was refused; :attr:`issues` lists every problem found."""
+    """The file was refused; :attr:`issues` lists the problems found (a large file: the
+    first :data:`MAX_ISSUES`), :attr:`total` counts them all."""
 
-    def __init__(self, issues: list[ImportIssue]):
+    def __init__(self, issues: list[ImportIssue], total: int | None = None):
         self.issues = issues
-        more = f" (und {len(issues) - 1} weitere)" if len(issues) > 1 else ""
+        self.total = len(issues) if total is None else total
+        more = f" (und {self.total - 1} weitere)" if self.total > 1 else ""
         super().__init__(f"{issues[0]}{more}" if issues else "Import abgelehnt")
 
 
@@ -201,16 +208,20 @@ def rows_text(n: int) -> str:
     return f"{german_int(n)} {'Zeile' if n == 1 else 'Zeilen'}"
 
 
-def examples(items: list[str], n: int = 5) -> str:
-    more = f" und {german_int(len(items) - n)} weitere" if len(items) > n else ""
+def examples(items: list[str], n: int = 5, total: int | None = None) -> str:
+    """The first *n* of *items* and how many more (of *total*, default all *items*)."""
+    total = len(items) if total is None else total
+    more = f" und {german_int(total - n)} weitere" if total > n else ""
     return "; ".join(items[:n]) + more
 
 
-def unknown_leika_note(items: list[str]) -> str:
-    """The note about rows kept without OZG-ID (``items``: "Zeile 4: <key> „<name>“")."""
-    return (f"{rows_text(len(items))} mit LeiKa-Schlüssel, den der OZG-Katalog keiner "
+def unknown_leika_note(items: list[str], total: int | None = None) -> str:
+    """The note about rows kept without OZG-ID (``items``: "Zeile 4: <key> „<name>“"; a
+    large file keeps only the first few, *total* counts them all)."""
+    total = len(items) if total is None else total
+    return (f"{rows_text(total)} mit LeiKa-Schlüssel, den der OZG-Katalog keiner "
             "OZG-Leistung zuordnet: übernommen ohne OZG-ID (in Downloads enthalten, in Karte "
-            f"und Zahlen nicht gezählt), z. B. {examples(items)}")
+            f"und Zahlen nicht gezählt), z. B. {examples(items, total=total)}")
 
 
 class Layout:
@@ -271,3 +282,25 @@ class Layout:
     def notes(self) -> list[str]:
         """German lines for the steward about the whole file."""
         return []
+
+
+def check_row(layout: Layout, line: int, data: dict) -> tuple[Row, dict | None]:
+    """One row of a file checked by *layout*: the row (with its issues) and its record
+    (None if it has issues or the layout skips it)."""
+    row = Row(layout.file, line, data)
+    row.check_text(layout.text_columns or layout.columns)
+    if None in data:
+        row.issues.append(ImportIssue(layout.file, line, None, "; ".join(data[None]),
+                                      "Zeile hat mehr Werte als die Kopfzeile Spalten"))
+    rec = layout.record(row)
+    if row.issues:
+        return row, None
+    if rec is None:
+        layout.skipped(row)
+    return row, rec
+
+
+def duplicate_issue(layout: Layout, line: int, key: tuple, first: int) -> ImportIssue:
+    """The issue of a row whose key an earlier row (line *first*) of the file has."""
+    return ImportIssue(layout.file, line, layout.key_columns, " / ".join(key),
+                       f"doppelter Eintrag: gleicher Schlüssel wie Zeile {first}")

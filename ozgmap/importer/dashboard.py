@@ -29,6 +29,8 @@ DASHBOARD_REQUIRED = ["leika_key", "ars", "ozgid", "url", "online_status", "akti
 DASHBOARD_SOURCE = "Dashboard Digitale Verwaltung (Export {name})"
 #: ``quelle`` of the records fetched from the data API (the same every day: the Stand is kept
 #: in the record's ``stand``, so a refresh does not rewrite every record).
+#: rows kept without OZG-ID named in the note (the rest are counted)
+EXAMPLES = 5
 PVOG_SOURCE = "Dashboard Digitale Verwaltung (Open-PVOG)"
 _STAND = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?|"
                     r"(\d{2})\.(\d{2})\.(\d{4})(?: [0-9:]+)?")
@@ -119,8 +121,9 @@ class DashboardLayout(Layout):
 
     def kept(self, line: int, row: Row, rec: dict) -> None:
         if not rec["ozg_id"]:
-            self.unknown.append(f"Zeile {line}: {rec['leika_key']} „{row.get('leika_name')}“")
+            if len(self.unknown) < EXAMPLES:  # millions of rows: keep examples, count the rest
+                self.unknown.append(f"Zeile {line}: {rec['leika_key']} „{row.get('leika_name')}“")
             self.unknown_leika += 1
 
     def notes(self) -> list[str]:
-        return [unknown_leika_note(self.unknown)] if self.unknown else []
+        return [unknown_leika_note(self.unknown, self.unknown_leika)] if self.unknown else []

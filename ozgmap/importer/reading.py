@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable, Iterator
 
 import openpyxl
 
@@ -118,30 +120,105 @@ def _known(names: Iterable[str]) -> int:
     return len(set(names) & KNOWN_COLUMNS)
 
 
-def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    text = _decode(raw, name)
-    first = text.splitlines()[0] if text.strip() else ""
-
+def _delimiter(first: str) -> str:
+    """The separator of a CSV whose header line is *first*: the one naming most known columns."""
     def names(delim: str) -> list[str]:
         return [c.strip().lower() for c in next(csv.reader([first], delimiter=delim), [])]
-    delim = max([",", ";", "\t"], key=lambda d: (_known(names(d)), len(names(d))))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    return max([",", ";", "\t"], key=lambda d: (_known(names(d)), len(names(d))))
+
+
+def _csv_dicts(lines: Iterable[str], name: str, max_rows: int | None
+               ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """Header and ``(line number, row dict)`` of CSV text given line by line."""
+    lines = iter(lines)
+    first = next(lines, "")
+    reader = csv.reader(_chain(first, lines), delimiter=_delimiter(first.rstrip("\r\n")))
     header = [c.strip().lower() for c in next(reader, [])]
-    rows: list[tuple[int, dict]] = []
-    start = reader.line_num + 1
-    for cells in _csv_rows(reader, name):
-        if any("\n" in c or "\r" in c for c in cells):
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        n, start = 0, reader.line_num + 1
+        for cells in _csv_rows(reader, name):
+            if any("\n" in c or "\r" in c for c in cells):
+                raise ImportFailed([ImportIssue(
+                    name, start, None, None, "Feld mit Zeilenumbruch (ein Anführungszeichen \" "
+                    "ohne Gegenstück?) – Felder dürfen keine Zeilenumbrüche enthalten")])
+            row = _row_dict(header, [c.strip() for c in cells])
+            if row is not None:
+                yield start, row
+                n += 1
+                if max_rows is not None and n > max_rows:
+                    raise fail(name, f"Datei hat mehr als {german_int(max_rows)} Datenzeilen "
+                                     "– bitte in mehrere Dateien aufteilen")
+            start = reader.line_num + 1
+    return header, rows()
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _read_csv(raw: bytes, name: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    text = _decode(raw, name)
+    header, rows = _csv_dicts(io.StringIO(text, newline=""), name, base.MAX_ROWS)
+    return header, list(rows)
+
+
+def is_large(path: Path) -> bool:
+    """Read *path* as a stream (:func:`stream_csv`): gzip-compressed, or a CSV over
+    :data:`~.base.STREAM_BYTES` (an XLSX file never: it is read whole, within the limits)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic.startswith(GZIP_MAGIC):
+        return True
+    return magic != b"PK\x03\x04" and path.stat().st_size > base.STREAM_BYTES
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_lines(fh: IO[bytes], name: str) -> Iterator[str]:
+    """The lines of a UTF-8 CSV (BOM optional) as text; a line that is not UTF-8 or holds
+    control characters is refused with its number (a large file is not guessed at as
+    Windows-1252: that needs the whole file)."""
+    for lineno, raw in enumerate(fh, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError:
             raise ImportFailed([ImportIssue(
-                name, start, None, None, "Feld mit Zeilenumbruch (ein Anführungszeichen \" "
-                "ohne Gegenstück?) – Felder dürfen keine Zeilenumbrüche enthalten")])
-        row = _row_dict(header, [c.strip() for c in cells])
-        if row is not None:
-            rows.append((start, row))
-            if len(rows) > base.MAX_ROWS:
-                raise fail(name, f"Datei hat mehr als {german_int(base.MAX_ROWS)} Datenzeilen – "
-                                  "bitte in mehrere Dateien aufteilen")
-        start = reader.line_num + 1
-    return header, rows
+                name, lineno, None, None, "Zeile ist kein UTF-8-Text – große Dateien bitte als "
+                "„CSV UTF-8“ speichern")]) from None
+        if _CONTROL.search(line):
+            raise ImportFailed([ImportIssue(
+                name, lineno, None, None, "Zeile enthält Steuerzeichen – Datei ist keine "
+                "CSV-Textdatei")])
+        yield line
+
+
+@contextmanager
+def stream_csv(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int, dict]]]]:
+    """A large CSV (optionally gzip-compressed) read row by row, without holding it:
+    ``(layout, header, iterator of (line number, row dict))``, as :func:`read_table` but lazy
+    and without :data:`~.base.MAX_ROWS`. Raises :class:`ImportFailed` as it goes."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as raw:
+            packed = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            fh = gzip.GzipFile(fileobj=raw) if packed else raw
+            try:
+                header, rows = _csv_dicts(_text_lines(fh, path.name), path.name, None)
+                if not any(header):
+                    raise fail(path.name, "Datei ist leer – Datei enthält keine Datenzeilen")
+                yield detect_layout(header, file=path.name), header, rows
+            except (OSError, EOFError) as exc:
+                if not packed:
+                    raise
+                raise fail(path.name, f"gzip-Datei ist beschädigt ({exc})") from None
+    except OSError as exc:
+        raise fail(path.name, f"Datei lässt sich nicht lesen: {exc.strerror or exc}") from None
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:

@@ -9,10 +9,11 @@ from pathlib import Path
 from .. import safety
 from ..catalog import sha256_of
 from ..store import DATA_FIELDS, KEY_FIELDS, Store, normalised
-from .base import (Catalogue, ImportFailed, ImportIssue, ImportReport, Progress, Row, fail,
-                   german_int)
+from .base import (Catalogue, ImportFailed, ImportIssue, ImportReport, Progress, Row,
+                   check_row, duplicate_issue, fail, german_int)
 from .ozgmap import OZGMAP_COLUMNS, OzgmapLayout
-from .reading import LAYOUTS, read_table
+from .reading import LAYOUTS, is_large, read_table
+from .staged import import_streamed
 
 
 @dataclass
@@ -52,24 +53,14 @@ def _check(store: Store, path: Path, progress: Progress | None,
     issues: list[ImportIssue] = []
     records: list[dict] = []
     first: dict[tuple, tuple[int, dict]] = {}
-    used = layout.text_columns or layout.columns
     for n, (line, data) in enumerate(rows, start=1):
-        row = Row(path.name, line, data)
-        row.check_text(used)
-        if None in data:
-            row.issues.append(ImportIssue(path.name, line, None, "; ".join(data[None]),
-                                          "Zeile hat mehr Werte als die Kopfzeile Spalten"))
-        rec = layout.record(row)
-        if rec is None and not row.issues:
-            layout.skipped(row)
-        elif not row.issues:
+        row, rec = check_row(layout, line, data)
+        if rec is not None:
             key = tuple(rec[k] for k in KEY_FIELDS)
             if key in first and layout.merge_identical and first[key][1] == rec:
                 layout.merged(line, first[key][0], rec)
             elif key in first:
-                row.issues.append(ImportIssue(
-                    path.name, line, layout.key_columns, " / ".join(key),
-                    f"doppelter Eintrag: gleicher Schlüssel wie Zeile {first[key][0]}"))
+                row.issues.append(duplicate_issue(layout, line, key, first[key][0]))
             else:
                 first[key] = (line, rec)
                 records.append(rec)
@@ -148,8 +139,18 @@ def import_file(store: Store, path: Path, *, by: str, dry_run: bool = False,
     exactly as :meth:`Store.apply` would count them.
     """
     path = Path(path)
+    if _exists(path) and is_large(path):
+        return import_streamed(store, [path], by=by, datei=path.name, sha256=sha256_of(path),
+                               dry_run=dry_run, progress=progress)
     return _write(store, [_check(store, path, progress)], by=by, dry_run=dry_run,
                   progress=progress, datei=path.name, sha256=sha256_of(path))
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def import_files(store: Store, paths: list[Path], *, by: str, datei: str, source: str,
@@ -161,6 +162,11 @@ def import_files(store: Store, paths: list[Path], *, by: str, datei: str, source
     *source* is the ``quelle`` of their records. A record in two files (a Land's records
     fetched with two of its Kreise) is taken once if equal, refused if it differs.
     """
+    if any(_exists(Path(p)) and is_large(Path(p)) for p in paths):
+        return import_streamed(store, [Path(p) for p in paths], by=by, datei=datei,
+                               sha256=sha256_of_many(paths), dry_run=dry_run,
+                               progress=progress, source=source, dashboard_only=True,
+                               meta_values=meta_values)
     checked, issues = [], []
     for path in paths:
         try:
