@@ -4,6 +4,7 @@ the clients of outside data (dashboard downloads) call the same ones.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -40,9 +41,23 @@ def text_problem(value, max_length: int = MAX_TEXT) -> str | None:
         return "muss Text sein"
     if len(value) > max_length:
         return f"ist länger als {max_length} Zeichen"
+    if value.isascii():  # the common case, fast (imports check millions of values)
+        m = _ASCII_CONTROL.search(value)
+        ch = m.group() if m else None
+    else:
+        ch = _bad_char(value)
+    return None if ch is None else f"enthält ein unzulässiges Zeichen (U+{ord(ch):04X})"
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # the only ones of these classes in ASCII
+
+
+@functools.lru_cache(maxsize=4096)  # non-ASCII values repeat (Flächendeckung, Begründung)
+def _bad_char(value: str) -> str | None:
+    """The first control, format, surrogate, private or line/paragraph separator character."""
     for ch in value:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
-            return f"enthält ein unzulässiges Zeichen (U+{ord(ch):04X})"
+            return ch
     return None
 
 

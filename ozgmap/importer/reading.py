@@ -60,16 +60,7 @@ def _row_dict(header: list[str], cells: list[str]) -> dict | None:
 
 def _decode(raw: bytes, name: str) -> str:
     """CSV bytes as text: UTF-8 (BOM optional) or Windows-1252; binary data is refused."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise fail(name, "UTF-16-Text wird nicht unterstützt – bitte als „CSV UTF-8“ oder "
-                          "XLSX speichern")
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise fail(name, "Altes Excel-Format (.xls) wird nicht unterstützt – bitte als XLSX "
-                          "oder CSV speichern")
-    unreadable = fail(name, "Datei ist weder eine CSV-Textdatei (UTF-8 oder Windows-1252) "
-                             "noch eine Excel-Datei (XLSX)")
-    if b"\x00" in raw:
-        raise unreadable
+    _refuse_binary(raw, name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -77,10 +68,28 @@ def _decode(raw: bytes, name: str) -> str:
         try:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            raise unreadable from None
+            raise _unreadable(name) from None
     if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise unreadable
+        raise _unreadable(name)
     return text
+
+
+def _unreadable(name: str) -> ImportFailed:
+    return fail(name, "Datei ist weder eine CSV-Textdatei (UTF-8 oder Windows-1252) noch "
+                      "eine Excel-Datei (XLSX)")
+
+
+def _refuse_binary(raw: bytes, name: str) -> None:
+    """Refuse UTF-16 text, old Excel files and binary data (judged by *raw*, the file or its
+    start)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail(name, "UTF-16-Text wird nicht unterstützt – bitte als „CSV UTF-8“ oder "
+                          "XLSX speichern")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise fail(name, "Altes Excel-Format (.xls) wird nicht unterstützt – bitte als XLSX "
+                          "oder CSV speichern")
+    if b"\x00" in raw:
+        raise _unreadable(name)
 
 
 def _refuse_mixed(raw: bytes, name: str) -> None:
@@ -153,7 +162,7 @@ def _csv_dicts(lines: Iterable[str], name: str, max_rows: int | None
     return header, rows()
 
 
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+def _chain(first, rest: Iterator) -> Iterator:
     if first:
         yield first
     yield from rest
@@ -209,9 +218,17 @@ def stream_csv(path: Path) -> Iterator[tuple[str, list[str], Iterator[tuple[int,
             raw.seek(0)
             fh = gzip.GzipFile(fileobj=raw) if packed else raw
             try:
+                if packed:
+                    _refuse_binary(fh.peek(4096)[:4096], path.name)
+                else:
+                    _refuse_binary(raw.read(4096), path.name)
+                    raw.seek(0)
                 header, rows = _csv_dicts(_text_lines(fh, path.name), path.name, None)
                 if not any(header):
-                    raise fail(path.name, "Datei ist leer – Datei enthält keine Datenzeilen")
+                    first = next(rows, None)
+                    if first is None:
+                        raise fail(path.name, "Datei ist leer – Datei enthält keine Datenzeilen")
+                    rows = _chain(first, rows)
                 yield detect_layout(header, file=path.name), header, rows
             except (OSError, EOFError) as exc:
                 if not packed:
