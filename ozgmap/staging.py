@@ -49,9 +49,9 @@ class Staging:
         self.conn = store.engine.connect()
         self.dialect = self.conn.dialect.name
         self.rows = 0
-        if self.dialect == "sqlite":  # a larger page cache for the big statements
-            self.conn.exec_driver_sql("PRAGMA cache_size = -262144")
-            self.conn.exec_driver_sql("PRAGMA temp.cache_size = -262144")
+        if self.dialect == "sqlite":  # larger page caches for the big statements (KiB)
+            self.conn.exec_driver_sql("PRAGMA cache_size = -131072")
+            self.conn.exec_driver_sql("PRAGMA temp.cache_size = -65536")
         self.conn.exec_driver_sql("DROP TABLE IF EXISTS umsetzung_staging")
         staging.create(self.conn)
         self.conn.commit()
@@ -66,6 +66,9 @@ class Staging:
         try:
             self.conn.rollback()
             self.conn.exec_driver_sql("DROP TABLE IF EXISTS umsetzung_staging")
+            if self.dialect == "sqlite":  # the connection goes back to the pool: defaults
+                self.conn.exec_driver_sql("PRAGMA cache_size = -2000")
+                self.conn.exec_driver_sql("PRAGMA temp.cache_size = -2000")
             self.conn.commit()
         finally:
             self.conn.close()

@@ -22,6 +22,10 @@ are SVG paths), one frame later, in a fresh browser context (empty cache), from 
 Databases, Germany's boundaries and A's full-resolution GeoJSON are built on the first run and
 kept in .cache/bench (``--neu`` rebuilds the databases).
 
+Last, per area, a large import (scripts/bench_import.py): a generated Open-PVOG export
+(NRW 200,000 rows, Germany 3.5 million; ``--import-zeilen``) imported into a copy of the
+database while a served instance is read: time, peak memory, p95 of the reads meanwhile.
+
 ``--quick`` checks that the benchmark still runs (``make test`` calls it): NRW only, without A
 (which needs the VG250 download), 3 requests per median, one page load per draw, no phone
 network. It fails on errors (a server that does not start, a page that does not draw), never
@@ -53,8 +57,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the harness it shares
 
-import bench_scale  # noqa: E402 - beside this script
-import build_boundaries  # noqa: E402 - beside this script
+import bench_import  # noqa: E402 - beside this script
+import bench_scale  # noqa: E402
+import build_boundaries  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
 from harness import (CHROMIUM, ServerFailed, ServerProcess, free_port,  # noqa: E402
                      launch_chromium)
@@ -75,6 +80,8 @@ AREA_NAMES = {"nrw": "NRW", "de": "Germany"}
 #: The figures-with-geometry answer measured: all of NRW; for Germany (over 2,000 Gemeinden
 #: /api/gebiete needs a kreis) one Landkreis with about 100 Gemeinden, Trier-Saarburg.
 GEBIETE_URL = {"nrw": "/api/gebiete", "de": "/api/gebiete?kreis=07235"}
+#: rows of the import benchmark (generated Open-PVOG export) per area
+IMPORT_ROWS = {"nrw": 200_000, "de": 3_500_000}
 MOBILE_RUNS = 3  # page loads per median over the emulated phone network (slow, and steady)
 
 
@@ -471,6 +478,8 @@ def measure_area(area: str, args, browser: Browser | None, tmp: Path) -> dict:
                          figures_url)
     res["A"] = {} if args.ohne_a else measure_a(area, env, args, browser, tmp)
     res["S"] = bench_scale.measure(env, tmp, say)
+    rows = args.import_zeilen.get(area)
+    res["import"] = bench_import.measure(area, db, rows, tmp) if rows else None
     return res
 
 
@@ -845,6 +854,8 @@ def report(results: list[dict], browser: Browser | None, argv: list[str], took: 
             mark = {True: "met", False: "**missed**", None: "not measured"}[passed]
             lines.append(f"- {mark}: {text}")
         lines.append("")
+        if res.get("import"):
+            lines += [bench_import.report(res["import"]), ""]
     return "\n".join(lines)
 
 
@@ -862,6 +873,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="läuft der Benchmark noch? NRW, ohne A, 3 Anfragen je Median, ein "
                          "Seitenaufruf je Zeichenzeit; Fehler beenden ihn, Zahlen nie (CI)")
+    ap.add_argument("--import-zeilen", type=int, metavar="N",
+                    help="Zeilen des Import-Benchmarks (scripts/bench_import.py; Standard: "
+                         f"NRW {IMPORT_ROWS['nrw']:,}, Deutschland {IMPORT_ROWS['de']:,}; "
+                         "--quick: NRW 20.000; 0: keiner)")
     ap.add_argument("--statisch", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -870,6 +885,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.gebiet, args.n, args.zeichnen, args.ohne_a = "nrw", 3, 1, True
+    rows = {"nrw": 20_000} if args.quick else IMPORT_ROWS
+    args.import_zeilen = rows if args.import_zeilen is None else dict.fromkeys(
+        IMPORT_ROWS, args.import_zeilen)
     t0 = time.perf_counter()
     areas = ["nrw", "de"] if args.gebiet == "beide" else [args.gebiet]
     browser = Browser.start(strict=args.quick)

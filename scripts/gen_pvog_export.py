@@ -11,7 +11,8 @@ The bodies (Gemeinden, Kreise, Länder, Bund) and the LeiKa keys with their OZG-
 the store the file is meant for (``--db``, default ``OZGMAP_DATABASE_URL``), so every row is
 one the import accepts. The rows are spread over the bodies (Gemeinden get the most, as in
 the PVOG); each body lists distinct LeiKa-Leistungen. A kreisfreie Stadt (AGS ending in
-``000``) is listed as its Kreis. The data is generated, not real: do not publish it as such.
+``000``) is listed as its Kreis, Berlin and Hamburg as their Land. The data is generated,
+not real: do not publish it as such.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from typing import Iterator, TextIO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ozgmap.importer import DASHBOARD_COLUMNS  # noqa: E402 - the package beside this script
+from ozgmap.importer import DASHBOARD_COLUMNS, ars_to_ags  # noqa: E402 - the package beside
 from ozgmap.store import Store  # noqa: E402
 
 DEFAULT_ROWS = 3_500_000
@@ -56,9 +57,9 @@ def ars_of(ags: str, ebene: str) -> str:
 
 
 def bodies(store: Store) -> list[dict]:
-    """The store's bodies that an export can address (no Gemeinde that is its own Kreis)."""
-    return [g for g in store.gebiete()
-            if not (g["ebene"] == "gemeinde" and g["ags"].endswith("000"))]
+    """The store's bodies that an export can address: those whose ARS maps back to them (a
+    Gemeinde that is its own Kreis, a Kreis that is its own Land are listed as the larger)."""
+    return [g for g in store.gebiete() if ars_to_ags(ars_of(g["ags"], g["ebene"])) == g["ags"]]
 
 
 def leika_keys(store: Store) -> list[tuple[str, str, str, str]]:

@@ -16,12 +16,12 @@ from .base import (FLAECHENDECKUNG, MAX_BYTES, MAX_ROWS, MAX_URL, ImportFailed, 
                    ImportReport, Layout, german_int)
 from .dashboard import DASHBOARD_COLUMNS, DASHBOARD_SOURCE, PVOG_SOURCE, ars_to_ags
 from .ozgmap import OZGMAP_COLUMNS, TEMPLATE_EXAMPLE, template_csv
-from .reading import LAYOUTS, detect_layout, read_table
+from .reading import LAYOUTS, count_rows, detect_layout, read_table
 from .run import import_file, import_files, validate, validate_rows
 from .wsp import WSP_COLUMNS, WSP_OTHER_SOURCE
 
 __all__ = ["DASHBOARD_COLUMNS", "DASHBOARD_SOURCE", "FLAECHENDECKUNG", "LAYOUTS", "MAX_BYTES",
            "MAX_ROWS", "MAX_URL", "OZGMAP_COLUMNS", "PVOG_SOURCE", "TEMPLATE_EXAMPLE",
            "WSP_COLUMNS", "WSP_OTHER_SOURCE", "ImportFailed", "ImportIssue", "ImportReport",
-           "Layout", "ars_to_ags", "detect_layout", "german_int", "import_file", "import_files",
-           "read_table", "template_csv", "validate", "validate_rows"]
+           "Layout", "ars_to_ags", "count_rows", "detect_layout", "german_int", "import_file",
+           "import_files", "read_table", "template_csv", "validate", "validate_rows"]

@@ -305,6 +305,14 @@ def read_table(path: Path) -> tuple[str, list[str], list[tuple[int, dict]]]:
     return detect_layout(header, file=path.name), header, rows
 
 
+def count_rows(path: Path) -> int:
+    """The data rows of *path* (a large file counted as a stream)."""
+    if is_large(Path(path)):
+        with stream_csv(path) as (_name, _header, rows):
+            return sum(1 for _row in rows)
+    return len(read_table(path)[2])
+
+
 def _layout_or_none(header: list[str]) -> str | None:
     try:
         return detect_layout(header)

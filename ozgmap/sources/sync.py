@@ -220,8 +220,6 @@ def plan(keys: list[str], store: Store, fetcher: Fetcher) -> list[Unit]:
     return list(dict.fromkeys(units))
 
 
-def _rows(path: Path) -> int:
-    return len(importer.read_table(path)[2])
 
 
 def last_fetch(store: Store) -> dict | None:
@@ -260,7 +258,7 @@ def import_regions(store: Store, client: DashboardClient, keys: list[str], cache
         for i, unit in enumerate(units, start=1):
             progress(f"Region {i} von {len(units)}: {unit.label()}")
             path = fetcher.fetch(unit)
-            rows = _rows(path)
+            rows = importer.count_rows(path)
             progress(f"  {importer.german_int(rows)} Zeilen: {path}")
             fetched.append((unit, path, rows))
     except DashboardError as exc:

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Benchmark of a large import (issue 20): an Open-PVOG export of N rows
+(scripts/gen_pvog_export.py, default 3.5 million) imported with ``ozgmap import`` into a fresh
+copy of the benchmark database, while a served instance (``ozgmap serve``, one worker) on the
+same database is read without pause.
+
+    python scripts/bench_import.py                       # Germany, 3.5 million rows
+    python scripts/bench_import.py --gebiet nrw -n 20000 # NRW, seconds (what --quick runs)
+
+Reported: the import's time and rows per second, its peak memory (the peak resident set of
+the import process, VmHWM, from ``wait4``), the reads' p95 and slowest answer while it ran
+(``/api/umsetzung`` and ``/``, one after the other), and how long after the commit the server
+showed the new data. Targets: under 10 minutes, under 1.5 GB, p95 under 50 ms. The database
+comes from ``scripts/bench.py`` (``.cache/bench/{nrw,de}.sqlite``: ``ozgmap init`` with
+Beispieldaten); the generated export is kept in .cache/bench for later runs.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the harness it shares
+
+import gen_pvog_export  # noqa: E402 - beside this script
+from harness import ServerFailed, ServerProcess, free_port  # noqa: E402
+
+from ozgmap.importer import DASHBOARD_SOURCE  # noqa: E402
+
+CACHE = ROOT / ".cache" / "bench"
+CLI = [sys.executable, "-c", "from ozgmap.cli import main; main()"]
+READS = ("/api/umsetzung", "/")
+LIMITS = {"seconds": 600, "peak_mb": 1536, "p95_ms": 50}
+
+
+def say(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def env_for(area: str, db: Path, instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OZGMAP_")}
+    env.update(OZGMAP_DATABASE_URL=f"sqlite:///{db}", OZGMAP_BOUNDARIES=area,
+               OZGMAP_INSTANCE_DIR=str(instance), OZGMAP_CACHE_DIR=str(CACHE / "katalog"))
+    if os.environ.get("OZGMAP_DATA_DIR"):
+        env["OZGMAP_DATA_DIR"] = os.environ["OZGMAP_DATA_DIR"]
+    return env
+
+
+def export_file(db: Path, area: str, rows: int) -> Path:
+    """The generated export for *area* with *rows* rows (kept in .cache/bench)."""
+    path = CACHE / f"pvog-{area}-{rows}.csv.gz"
+    if not path.exists():
+        say(f"Erzeuge {rows:,} Zeilen im Open-PVOG-Layout ({area}) …")
+        part = path.with_suffix(".part")
+        gen_pvog_export.main(["--db", f"sqlite:///{db}", "-n", str(rows), "-o", str(part)])
+        part.replace(path)
+    return path
+
+
+def _get(port: int, path: str) -> tuple[int, float, bytes]:
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    return resp.status, time.perf_counter() - t0, body
+
+
+def p95(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return values[0] if values else None
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def measure(area: str, db_source: Path, rows: int, tmp: Path) -> dict:
+    """Import *rows* generated rows into a copy of *db_source* while a server reads it."""
+    export = export_file(db_source, area, rows)
+    work = tmp / f"import-{area}"
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "ozgmap.sqlite"
+    say(f"Kopiere {db_source.name} für den Import …")
+    shutil.copy(db_source, db)
+    env = env_for(area, db, work)
+    port = free_port()
+    server = ServerProcess("ozgmap serve", [*CLI, "serve", "--port", str(port), "--workers",
+                                            "1"], env, work / "serve.log", ROOT)
+    source = DASHBOARD_SOURCE.format(name=export.name)
+    try:
+        server.start(lambda: _get(port, "/api/umsetzung")[0] == 200, timeout=300)
+    except ServerFailed as exc:
+        raise SystemExit(f"Fehler: Server {exc}")
+    try:
+        for path in READS * 3:  # warm
+            _get(port, path)
+        say(f"Importiere {export.name} ({rows:,} Zeilen) und lese dabei …")
+        lines: list[tuple[float, str]] = []
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*CLI, "import", str(export), "--by", "bench"], env=env,
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+
+        def follow() -> None:
+            for line in proc.stdout:
+                lines.append((time.perf_counter() - t0, line.rstrip()))
+                say("  import: " + line.rstrip()[:150])
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        reads: list[tuple[float, str, int, float]] = []
+        rusage = None
+        while rusage is None:
+            for path in READS:
+                status, took, _body = _get(port, path)
+                reads.append((time.perf_counter() - t0, path, status, took))
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                rusage, code = usage, os.waitstatus_to_exitcode(status)
+            else:
+                time.sleep(0.05)
+        seconds = time.perf_counter() - t0
+        reader.join(timeout=10)
+        if code != 0:
+            raise SystemExit("Fehler: der Import endete mit Code "
+                             f"{code}:\n" + "\n".join(t for _s, t in lines[-20:]))
+        writing = next((s for s, t in lines if "in einer Transaktion" in t), seconds)
+        # the server shows the new data once its snapshot has reloaded after the commit
+        seen = None
+        deadline = time.perf_counter() + 600
+        while time.perf_counter() < deadline:
+            status, took, body = _get(port, "/api/umsetzung")
+            reads.append((time.perf_counter() - t0, "/api/umsetzung", status, took))
+            if source.encode() in body or source.encode() in _gunzip(body):
+                seen = time.perf_counter() - t0 - seconds
+                break
+            time.sleep(0.1)
+    finally:
+        server.stop(grace=30)
+    during = [r for r in reads if r[0] <= seconds]
+    after = [r for r in reads if r[0] > seconds]
+    bad = [r for r in reads if r[2] != 200]
+    return {
+        "area": area, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+        "peak_mb": rusage.ru_maxrss / 1024, "write_s": seconds - writing,
+        "cpu_s": rusage.ru_utime + rusage.ru_stime, "load": os.getloadavg()[0],
+        "reads": len(during), "errors": len(bad),
+        "p95_ms": _ms(p95([r[3] for r in during])),
+        "max_ms": _ms(max((r[3] for r in during), default=None)),
+        "p95_write_ms": _ms(p95([r[3] for r in during if r[0] >= writing])),
+        "max_after_ms": _ms(max((r[3] for r in after), default=None)),
+        "visible_s": seen, "summary": next((t for _s, t in reversed(lines)
+                                            if t.startswith("Importiert:")), ""),
+    }
+
+
+def _gunzip(body: bytes) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except OSError:  # not compressed
+        return body
+
+
+def _ms(v: float | None) -> float | None:
+    return None if v is None else v * 1000
+
+
+def targets(res: dict) -> list[tuple[bool, str]]:
+    return [
+        (res["seconds"] < LIMITS["seconds"],
+         f"import under 10 minutes: {res['seconds']:.0f} s ({res['rows_per_s']:,.0f} rows/s; "
+         f"{res['cpu_s']:.0f} s CPU, load average {res['load']:.1f} at the end)"),
+        (res["peak_mb"] < LIMITS["peak_mb"],
+         f"import peak memory under 1.5 GB: {res['peak_mb']:,.0f} MB"),
+        (res["p95_ms"] is not None and res["p95_ms"] < LIMITS["p95_ms"] and not res["errors"],
+         f"reads during the import p95 under 50 ms: {res['p95_ms']:.1f} ms "
+         f"({res['reads']} reads, slowest {res['max_ms']:.0f} ms, {res['errors']} errors)"),
+    ]
+
+
+def report(res: dict) -> str:
+    lines = [f"Import of {res['rows']:,} generated Open-PVOG rows ({res['area']}): "
+             f"{res['summary']}",
+             f"writing transaction {res['write_s']:.0f} s, reads during it p95 "
+             f"{_fmt(res['p95_write_ms'])} ms; new data served "
+             f"{_fmt(res['visible_s'])} s after the import ended (slowest read meanwhile "
+             f"{_fmt(res['max_after_ms'])} ms)", ""]
+    for passed, text in targets(res):
+        lines.append(f"- {'met' if passed else '**missed**'}: {text}")
+    return "\n".join(lines)
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--gebiet", choices=["nrw", "de"], default="de")
+    ap.add_argument("-n", "--zeilen", type=int, default=gen_pvog_export.DEFAULT_ROWS)
+    ap.add_argument("--db", type=Path, help="Datenbank (Standard: .cache/bench/GEBIET.sqlite)")
+    args = ap.parse_args(argv)
+    db = args.db or CACHE / f"{args.gebiet}.sqlite"
+    if not db.exists():
+        raise SystemExit(f"Fehler: {db} fehlt – zuerst scripts/bench.py --gebiet "
+                         f"{args.gebiet} (baut sie)")
+    tmp = Path(tempfile.mkdtemp(prefix="ozgmap-bench-import-"))
+    try:
+        print(report(measure(args.gebiet, db, args.zeilen, tmp)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
