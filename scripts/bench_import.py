@@ -41,6 +41,7 @@ CACHE = ROOT / ".cache" / "bench"
 CLI = [sys.executable, "-c", "from ozgmap.cli import main; main()"]
 READS = ("/api/umsetzung", "/")
 LIMITS = {"seconds": 600, "peak_mb": 1536, "p95_ms": 50}
+BASELINE_S = 10  # seconds of reads before the import starts
 
 
 def say(msg: str) -> None:
@@ -61,7 +62,7 @@ def export_file(db: Path, area: str, rows: int) -> Path:
     path = CACHE / f"pvog-{area}-{rows}.csv.gz"
     if not path.exists():
         say(f"Erzeuge {rows:,} Zeilen im Open-PVOG-Layout ({area}) …")
-        part = path.with_suffix(".part")
+        part = path.with_name(f"part-{path.name}")  # still .csv.gz: compressed
         gen_pvog_export.main(["--db", f"sqlite:///{db}", "-n", str(rows), "-o", str(part)])
         part.replace(path)
     return path
@@ -105,10 +106,17 @@ def measure(area: str, db_source: Path, rows: int, tmp: Path) -> dict:
     try:
         for path in READS * 3:  # warm
             _get(port, path)
+        base: list[float] = []  # the same reads without an import, for comparison
+        t_base = time.perf_counter()
+        while time.perf_counter() - t_base < BASELINE_S:
+            for path in READS:
+                base.append(_get(port, path)[1])
+            time.sleep(0.05)
         say(f"Importiere {export.name} ({rows:,} Zeilen) und lese dabei …")
         lines: list[tuple[float, str]] = []
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*CLI, "import", str(export), "--by", "bench"], env=env,
+        proc = subprocess.Popen([*CLI, "import", str(export), "--by", "bench"],
+                                env={**env, "PYTHONUNBUFFERED": "1"},
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True)
 
@@ -119,11 +127,18 @@ def measure(area: str, db_source: Path, rows: int, tmp: Path) -> dict:
         reader = threading.Thread(target=follow, daemon=True)
         reader.start()
         reads: list[tuple[float, str, int, float]] = []
-        rusage = None
+        rusage, seen = None, None
+
+        def read(path: str) -> None:
+            nonlocal seen
+            status, took, body = _get(port, path)
+            now = time.perf_counter() - t0
+            reads.append((now, path, status, took))
+            if seen is None and path == READS[0] and source.encode() in _gunzip(body):
+                seen = now  # the server shows the new data: its snapshot reloaded
         while rusage is None:
             for path in READS:
-                status, took, _body = _get(port, path)
-                reads.append((time.perf_counter() - t0, path, status, took))
+                read(path)
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 rusage, code = usage, os.waitstatus_to_exitcode(status)
@@ -135,32 +150,29 @@ def measure(area: str, db_source: Path, rows: int, tmp: Path) -> dict:
             raise SystemExit("Fehler: der Import endete mit Code "
                              f"{code}:\n" + "\n".join(t for _s, t in lines[-20:]))
         writing = next((s for s, t in lines if "in einer Transaktion" in t), seconds)
-        # the server shows the new data once its snapshot has reloaded after the commit
-        seen = None
+        committed = next((s for s, t in lines if t.startswith("Fertig nach")), seconds)
         deadline = time.perf_counter() + 600
-        while time.perf_counter() < deadline:
-            status, took, body = _get(port, "/api/umsetzung")
-            reads.append((time.perf_counter() - t0, "/api/umsetzung", status, took))
-            if source.encode() in body or source.encode() in _gunzip(body):
-                seen = time.perf_counter() - t0 - seconds
-                break
+        while seen is None and time.perf_counter() < deadline:
+            read(READS[0])
             time.sleep(0.1)
     finally:
         server.stop(grace=30)
-    during = [r for r in reads if r[0] <= seconds]
-    after = [r for r in reads if r[0] > seconds]
+    # until the commit the service reads the previous state; after it, it reloads (snapshot)
+    during = [r for r in reads if r[0] <= committed]
+    after = [r for r in reads if r[0] > committed]
     bad = [r for r in reads if r[2] != 200]
     return {
         "area": area, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
-        "peak_mb": rusage.ru_maxrss / 1024, "write_s": seconds - writing,
+        "peak_mb": rusage.ru_maxrss / 1024, "write_s": committed - writing,
         "cpu_s": rusage.ru_utime + rusage.ru_stime, "load": os.getloadavg()[0],
-        "reads": len(during), "errors": len(bad),
+        "reads": len(during), "errors": len(bad), "p95_idle_ms": _ms(p95(base)),
         "p95_ms": _ms(p95([r[3] for r in during])),
         "max_ms": _ms(max((r[3] for r in during), default=None)),
         "p95_write_ms": _ms(p95([r[3] for r in during if r[0] >= writing])),
+        "writes_reads": len([r for r in during if r[0] >= writing]),
         "max_after_ms": _ms(max((r[3] for r in after), default=None)),
-        "visible_s": seen, "summary": next((t for _s, t in reversed(lines)
-                                            if t.startswith("Importiert:")), ""),
+        "visible_s": None if seen is None else seen - committed,
+        "summary": next((t for _s, t in reversed(lines) if t.startswith("Importiert:")), ""),
     }
 
 
@@ -183,18 +195,19 @@ def targets(res: dict) -> list[tuple[bool, str]]:
         (res["peak_mb"] < LIMITS["peak_mb"],
          f"import peak memory under 1.5 GB: {res['peak_mb']:,.0f} MB"),
         (res["p95_ms"] is not None and res["p95_ms"] < LIMITS["p95_ms"] and not res["errors"],
-         f"reads during the import p95 under 50 ms: {res['p95_ms']:.1f} ms "
-         f"({res['reads']} reads, slowest {res['max_ms']:.0f} ms, {res['errors']} errors)"),
+         f"reads during the import (until its commit) p95 under 50 ms: {res['p95_ms']:.1f} ms "
+         f"({res['reads']} reads, slowest {res['max_ms']:.0f} ms, {res['errors']} errors; "
+         f"the same reads without an import: p95 {_fmt(res['p95_idle_ms'])} ms)"),
     ]
 
 
 def report(res: dict) -> str:
     lines = [f"Import of {res['rows']:,} generated Open-PVOG rows ({res['area']}): "
              f"{res['summary']}",
-             f"writing transaction {res['write_s']:.0f} s, reads during it p95 "
-             f"{_fmt(res['p95_write_ms'])} ms; new data served "
-             f"{_fmt(res['visible_s'])} s after the import ended (slowest read meanwhile "
-             f"{_fmt(res['max_after_ms'])} ms)", ""]
+             f"writing transaction {res['write_s']:.0f} s, {res['writes_reads']} reads during "
+             f"it with p95 {_fmt(res['p95_write_ms'])} ms; new data served "
+             f"{_fmt(res['visible_s'])} s after the commit (the service's snapshot reload; "
+             f"slowest read from the commit on {_fmt(res['max_after_ms'])} ms)", ""]
     for passed, text in targets(res):
         lines.append(f"- {'met' if passed else '**missed**'}: {text}")
     return "\n".join(lines)
