@@ -59,6 +59,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the harness 
 
 import bench_import  # noqa: E402 - beside this script
 import bench_scale  # noqa: E402
+from bench_import import app_env  # noqa: E402 - the environment of an app on a bench db
 import build_boundaries  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
 from harness import (CHROMIUM, ServerFailed, ServerProcess, free_port,  # noqa: E402
@@ -104,15 +105,6 @@ def ensure_boundaries(area: str) -> None:
     if not (BOUNDARIES / f"{area}_uebersicht.topojson").exists():
         say(f"TopoJSON-Stufen für {area} fehlen: schreibe sie …")
         bd.write_levels(bd.Boundaries.load(BOUNDARIES, area), BOUNDARIES)
-
-
-def app_env(area: str, db: Path, instance: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OZGMAP_")}
-    env.update(OZGMAP_DATABASE_URL=f"sqlite:///{db}", OZGMAP_BOUNDARIES=area,
-               OZGMAP_INSTANCE_DIR=str(instance), OZGMAP_CACHE_DIR=str(CACHE / "katalog"))
-    if os.environ.get("OZGMAP_DATA_DIR"):
-        env["OZGMAP_DATA_DIR"] = os.environ["OZGMAP_DATA_DIR"]
-    return env
 
 
 def ensure_db(area: str, fresh: bool, tmp: Path) -> tuple[Path, float | None]:

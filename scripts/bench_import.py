@@ -48,7 +48,8 @@ def say(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def env_for(area: str, db: Path, instance: Path) -> dict[str, str]:
+def app_env(area: str, db: Path, instance: Path) -> dict[str, str]:
+    """The environment of ozgmap on the benchmark database *db* (bench.py uses it too)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OZGMAP_")}
     env.update(OZGMAP_DATABASE_URL=f"sqlite:///{db}", OZGMAP_BOUNDARIES=area,
                OZGMAP_INSTANCE_DIR=str(instance), OZGMAP_CACHE_DIR=str(CACHE / "katalog"))
@@ -94,7 +95,7 @@ def measure(area: str, db_source: Path, rows: int, tmp: Path) -> dict:
     db = work / "ozgmap.sqlite"
     say(f"Kopiere {db_source.name} für den Import …")
     shutil.copy(db_source, db)
-    env = env_for(area, db, work)
+    env = app_env(area, db, work)
     port = free_port()
     server = ServerProcess("ozgmap serve", [*CLI, "serve", "--port", str(port), "--workers",
                                             "1"], env, work / "serve.log", ROOT)
