@@ -10,9 +10,10 @@ same database is read without pause.
 Reported: the import's time and rows per second, its peak memory (the peak resident set of
 the import process, VmHWM, as it reports it at its exit), the reads' p95 and slowest answer
 while it ran (``/api/umsetzung`` and ``/``, one after the other), and how long after the
-commit the server showed the new data. Targets: under 10 minutes, under 1.5 GB, p95 under 50 ms. The database
-comes from ``scripts/bench.py`` (``.cache/bench/{nrw,de}.sqlite``: ``ozgmap init`` with
-Beispieldaten); the generated export is kept in .cache/bench for later runs.
+commit the server showed the new data. Targets: under 10 minutes, under 1.5 GB, p95 under
+50 ms. The database comes from ``scripts/bench.py`` (``.cache/bench/{nrw,de}.sqlite``:
+``ozgmap init`` with Beispieldaten); the generated export is kept in .cache/bench for later
+runs.
 """
 from __future__ import annotations
 
