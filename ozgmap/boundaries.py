@@ -18,7 +18,12 @@ import shapely
 
 METRIC_CRS = "EPSG:25832"
 WEB_CRS = "EPSG:4326"
-LAND_NAMES = {"05": "Nordrhein-Westfalen"}
+LAND_NAMES = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen",
+              "04": "Bremen", "05": "Nordrhein-Westfalen", "06": "Hessen",
+              "07": "Rheinland-Pfalz", "08": "Baden-Württemberg", "09": "Bayern",
+              "10": "Saarland", "11": "Berlin", "12": "Brandenburg",
+              "13": "Mecklenburg-Vorpommern", "14": "Sachsen", "15": "Sachsen-Anhalt",
+              "16": "Thüringen"}
 COORD_DECIMALS = 5  # ~1 m at our latitudes; far below the 100 m simplification
 
 
@@ -104,6 +109,13 @@ OVERVIEW_TOLERANCE_M = 500.0
 OVERVIEW_GRID = 1e-3
 DETAIL_GRID = 1e-5
 DETAIL_ZOOM = 8.5
+#: Above this many Gemeinden (all of Germany) the overview holds only Kreise and Länder
+#: (simplified to ``KREIS_TOLERANCE_M``); each Land's Gemeinden at the overview's 500 m come as
+#: ``gemeinden-<Land>`` from ``GEMEINDE_ZOOM`` on, where a Land fills the screen.
+KREISWEISE_AB = 2000
+KREIS_TOLERANCE_M = 1500.0
+KREIS_GRID = 2e-3
+GEMEINDE_ZOOM = 7.0
 
 Point = tuple[int, int]
 
@@ -299,11 +311,18 @@ class Boundaries:
             self._cache[key] = (self.source_dir / f"{area}_{level}.geojson").read_bytes()
         return self._cache[key]
 
+    @property
+    def kreisweise(self) -> bool:
+        """Whether the map's first view draws Kreise (their Gemeinden load per Land, see
+        :func:`level_topology`): for areas of more than :data:`KREISWEISE_AB` Gemeinden."""
+        return len(self.gemeinden) > KREISWEISE_AB
+
     @cached_property
     def topo_names(self) -> list[str]:
         """Names of the map's TopoJSON levels: the overview and one detailed part per Land."""
         laender = sorted(set(self.gemeinden.ags.str[:2]))
-        return ["uebersicht"] + [f"karte-{land}" for land in laender]
+        return (["uebersicht"] + [f"gemeinden-{land}" for land in laender if self.kreisweise]
+                + [f"karte-{land}" for land in laender])
 
     def topojson_bytes(self, name: str) -> bytes:
         """TopoJSON level *name* (see :attr:`topo_names`): the file ``{area}_{name}.topojson``
@@ -315,11 +334,19 @@ class Boundaries:
         if key not in self._cache:
             if name not in self.topo_names:
                 raise KeyError(name)
-            area = self.area or ("de" if len(self.gemeinden) > 2000 else "nrw")
-            path = self.source_dir / f"{area}_{name}.topojson"
-            self._cache[key] = path.read_bytes() if path.exists() else topology_bytes(
+            path = self.level_path(name)
+            self._cache[key] = path.read_bytes() if self.levels_written() else topology_bytes(
                 level_topology(self, name))
         return self._cache[key]
+
+    def level_path(self, name: str) -> Path:
+        area = self.area or ("de" if len(self.gemeinden) > 2000 else "nrw")
+        return self.source_dir / f"{area}_{name}.topojson"
+
+    def levels_written(self) -> bool:
+        """Whether every level's file is there (files written before a level existed are
+        all stale: they are built here instead)."""
+        return all(self.level_path(n).exists() for n in self.topo_names)
 
     @cached_property
     def version(self) -> str:
@@ -422,21 +449,59 @@ GEMEINDE_PROPS = ["ags", "name", "bez", "kreis_ags"]
 KREIS_PROPS = ["ags", "name", "bez"]
 
 
+def _land_index(b: Boundaries) -> dict[str, list[float]]:
+    """Land -> [west, south, east, north] of its Gemeinden, a little wider."""
+    parts = {}
+    for land, part in b.gemeinden.groupby(b.gemeinden.ags.str[:2]):
+        minx, miny, maxx, maxy = part.total_bounds
+        parts[land] = [round(float(minx) - 0.01, 2), round(float(miny) - 0.01, 2),
+                       round(float(maxx) + 0.01, 2), round(float(maxy) + 0.01, 2)]
+    return parts
+
+
+def _overview_frames(b: Boundaries) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """All Gemeinden simplified to the overview's 500 m and their Kreise (built once)."""
+    if "overview_frames" not in b._cache:
+        b._cache["overview_frames"] = level_frames(b.metric_gemeinden, b.kreise,
+                                                   OVERVIEW_TOLERANCE_M)
+    return b._cache["overview_frames"]
+
+
+def _kreis_overview(b: Boundaries) -> dict:
+    """Kreise (simplified to ``KREIS_TOLERANCE_M`` as one coverage) and the Länder as their
+    unions: the first view of an area with too many Gemeinden to draw at once."""
+    kr = simplify_coverage(b.kreise.assign(land=b.kreise.ags.str[:2]), KREIS_TOLERANCE_M)
+    laender = gpd.GeoDataFrame(
+        [{"ags": land, "name": LAND_NAMES.get(land, land),
+          "geometry": shapely.coverage_union_all(part.geometry.values)}
+         for land, part in kr.groupby("land")], crs=METRIC_CRS)
+    return to_topology({"kreise": frame_features(kr, KREIS_PROPS),
+                        "laender": frame_features(laender, ["ags", "name"])}, KREIS_GRID)
+
+
 def level_topology(b: Boundaries, name: str) -> dict:
     """Build TopoJSON level *name* of *b*: ``uebersicht`` (all Gemeinden and Kreise,
-    simplified to 500 m, plus the index of the detailed parts) or ``karte-<Land>`` (that
-    Land's Gemeinden and Kreise exactly as in the shipped GeoJSON)."""
+    simplified to 500 m, plus the index of the detailed parts; for a :attr:`kreisweise` area
+    only Kreise and Länder, and the index of its ``gemeinden-<Land>`` parts too),
+    ``gemeinden-<Land>`` (that Land's Gemeinden and Kreise at the overview's 500 m) or
+    ``karte-<Land>`` (that Land's Gemeinden and Kreise exactly as in the shipped GeoJSON)."""
     if name == "uebersicht":
-        gem, kr = level_frames(b.metric_gemeinden, b.kreise, OVERVIEW_TOLERANCE_M)
-        topo = to_topology({"gemeinden": frame_features(gem, GEMEINDE_PROPS),
-                            "kreise": frame_features(kr, KREIS_PROPS)}, OVERVIEW_GRID)
-        parts = {}
-        for land, part in b.gemeinden.groupby(b.gemeinden.ags.str[:2]):
-            minx, miny, maxx, maxy = part.total_bounds
-            parts[land] = [round(float(minx) - 0.01, 2), round(float(miny) - 0.01, 2),
-                           round(float(maxx) + 0.01, 2), round(float(maxy) + 0.01, 2)]
-        topo["detail"] = {"ab_zoom": DETAIL_ZOOM, "teile": parts}
+        if b.kreisweise:
+            topo = _kreis_overview(b)
+            topo["gemeinden"] = {"ab_zoom": GEMEINDE_ZOOM, "teile": _land_index(b)}
+        else:
+            gem, kr = _overview_frames(b)
+            topo = to_topology({"gemeinden": frame_features(gem, GEMEINDE_PROPS),
+                                "kreise": frame_features(kr, KREIS_PROPS)}, OVERVIEW_GRID)
+        topo["detail"] = {"ab_zoom": DETAIL_ZOOM, "teile": _land_index(b)}
         return topo
+    if name.startswith("gemeinden-"):
+        land = name.removeprefix("gemeinden-")
+        gem, kr = _overview_frames(b)
+        return to_topology({"gemeinden": frame_features(gem[gem.ags.str[:2] == land],
+                                                        GEMEINDE_PROPS),
+                            "kreise": frame_features(kr[kr.ags.str[:2] == land], KREIS_PROPS)},
+                           OVERVIEW_GRID)
     land = name.removeprefix("karte-")
     return to_topology({"gemeinden": [f for a, f in b.features("gemeinden").items()
                                       if a[:2] == land],
@@ -454,6 +519,7 @@ def write_levels(b: Boundaries, directory: Path) -> list[Path]:
     out = []
     for name in b.topo_names:
         path = directory / f"{b.area or 'nrw'}_{name}.topojson"
+        path.unlink(missing_ok=True)  # a link to another checkout's file: replace, not write
         path.write_bytes(topology_bytes(level_topology(b, name)))
         out.append(path)
     return out

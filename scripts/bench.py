@@ -296,7 +296,7 @@ DRAWN_JS = """(() => {
     if (window.__drawn === undefined) { window.__drawn = performance.now(); } }, 0));
   const obs = new MutationObserver(() => {
     const s = document.getElementById('map-status');
-    if ((!want && s && /\\d+ Gemeinden dargestellt/.test(s.textContent)) ||
+    if ((!want && s && /\\d+ (Gemeinden|Kreise) dargestellt/.test(s.textContent)) ||
         (want && document.querySelectorAll('path.leaflet-interactive').length >= want)) {
       obs.disconnect(); mark();
     }
