@@ -286,10 +286,18 @@ class Boundaries:
     source_dir: Path
     _cache: dict = field(default_factory=dict, repr=False)
     area: str | None = None      # "nrw" or "de" (file prefix); inferred when not given
+    kreisweise_ab: int = KREISWEISE_AB  # see :attr:`kreisweise`
 
     @classmethod
-    def load(cls, directory: str | Path, area: str = "nrw") -> "Boundaries":
-        """Read ``{area}_gemeinden.geojson`` and ``{area}_kreise.geojson`` from *directory*."""
+    def load(cls, directory: str | Path, area: str = "nrw",
+             kreisweise_ab: int | str = KREISWEISE_AB) -> "Boundaries":
+        """Read ``{area}_gemeinden.geojson`` and ``{area}_kreise.geojson`` from *directory*;
+        *kreisweise_ab*: see :attr:`kreisweise` (OZGMAP_KREISWEISE_AB)."""
+        try:
+            kreisweise_ab = int(kreisweise_ab)
+        except ValueError:
+            raise ValueError(f"OZGMAP_KREISWEISE_AB muss eine ganze Zahl sein, nicht "
+                             f"'{str(kreisweise_ab)[:40]}'.") from None
         directory = Path(directory)
         gem_path = directory / f"{area}_gemeinden.geojson"
         kr_path = directory / f"{area}_kreise.geojson"
@@ -300,7 +308,8 @@ class Boundaries:
                 + (" --all" if area == "de" else ""))
         gem = _read_geojson(gem_path).sort_values("ags").reset_index(drop=True)
         kr = _read_geojson(kr_path).sort_values("ags").reset_index(drop=True)
-        return cls(gemeinden=gem, kreise=kr, source_dir=directory, area=area)
+        return cls(gemeinden=gem, kreise=kr, source_dir=directory, area=area,
+                   kreisweise_ab=kreisweise_ab)
 
     # raw file bytes, for serving the geometry as-is (cached by the web layer)
     def geojson_bytes(self, level: str) -> bytes:
@@ -314,8 +323,9 @@ class Boundaries:
     @property
     def kreisweise(self) -> bool:
         """Whether the map's first view draws Kreise (their Gemeinden load per Land, see
-        :func:`level_topology`): for areas of more than :data:`KREISWEISE_AB` Gemeinden."""
-        return len(self.gemeinden) > KREISWEISE_AB
+        :func:`level_topology`): for areas of more than ``kreisweise_ab`` Gemeinden
+        (:data:`KREISWEISE_AB`, all of Germany; lower in tests, to try it on NRW)."""
+        return len(self.gemeinden) > self.kreisweise_ab
 
     @cached_property
     def topo_names(self) -> list[str]:

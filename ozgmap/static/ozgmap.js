@@ -129,6 +129,7 @@ function showStatus() {
   if (!gemeindeLayer || !figuresLoaded) { return; }
   const kreise = !gemeindenShown();
   const all = Object.values(kreise ? kreisFigures : figures), nodata = all.filter((g) => g.anteil === null).length;
+  if (KREISWEISE && !all.length && !kreise) { statusEl.textContent = "Gemeinden werden geladen …"; return; }  // their Land's part is on its way
   statusEl.textContent = all.length + (kreise ? " Kreise" : " Gemeinden") + " dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + "."
     + (kreise ? " Näher heran: die Gemeinden." : "");
   const legendLevel = document.getElementById("legend-level");
