@@ -306,9 +306,9 @@ DRAWN_JS = """(() => {
 })();"""
 EMPTY_PAGE = ('<!doctype html><html lang="de"><title>leer</title>'
               '<p id="map-status">0 Gemeinden dargestellt</p></html>')
-#: Leaflet's floor: B's overview shapes (Germany: its Kreise) in one colour, the geometry in the page (no request
-#: for it), nothing else: no panel, no figures, no Kreise. What any Leaflet map of these
-#: shapes takes at least.
+#: Leaflet's floor: B's overview shapes (Germany's: Kreise) in one colour, the geometry in
+#: the page (no request for it), nothing else: no panel, no figures, no Kreis outlines. What
+#: any Leaflet map of these shapes takes at least.
 LEAFLET_PAGE = """<!doctype html><html lang="de"><meta charset="utf-8"><title>Leaflet</title>
 <link rel="stylesheet" href="%(css)s"><p id="map-status"></p><div id="map" style="height:700px">
 </div><script src="%(js)s"></script><script type="application/json" id="topo">%(topo)s</script>

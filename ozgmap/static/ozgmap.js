@@ -427,10 +427,11 @@ window.addEventListener("popstate", () => {
 
 /* ---- keyboard: the map is one tab stop; Enter selects the Gemeinde at its centre; the
    A–Z list names every Gemeinde in view ---------------------------------------------- */
-function gemeindeAt(latlng) {
+/** The AGS of the shape of *index* (layers, or the Kreise of a large area) at *latlng*. */
+function shapeAt(latlng, index) {
   const pt = [latlng.lng, latlng.lat];
-  for (const ags of Object.keys(layers)) {
-    const l = layers[ags];
+  for (const ags of Object.keys(index)) {
+    const l = index[ags];
     if (!l.getBounds().contains(latlng)) { continue; }
     const geom = l.feature.geometry;
     const polys = geom.type === "MultiPolygon" ? geom.coordinates : [geom.coordinates];
@@ -441,7 +442,12 @@ function gemeindeAt(latlng) {
 
 map.getContainer().addEventListener("keydown", (ev) => {
   if (ev.key !== "Enter" || ev.target !== map.getContainer() || !ui) { return; }
-  const ags = gemeindeAt(map.getCenter());
+  if (!gemeindenShown()) {  // the Kreise of a large area: Enter brings the Kreis's Gemeinden
+    const k = shapeAt(map.getCenter(), kreisFillLayers);
+    if (k) { ev.preventDefault(); map.fitBounds(kreisFillLayers[k].getBounds(), { padding: [10, 10] }); }
+    return;
+  }
+  const ags = shapeAt(map.getCenter(), layers);
   if (ags && inScope(layers[ags].feature.properties)) { ev.preventDefault(); select(ags, "key"); }
 });
 
@@ -565,7 +571,8 @@ const geometry = loadTopo("uebersicht").then((topo) => {
   if (kreisFill) { kreisFill.addTo(map); }
   if (!KREISWEISE || gemeindenShown()) { gemeindeLayer.addTo(map); kreisLayer.addTo(map); }
   if (landLayer) { landLayer.addTo(map); }
-  map.getContainer().setAttribute("aria-label", "Karte der Gemeinden nach Umsetzungsgrad. Pfeiltasten verschieben, Enter wählt die Gemeinde in der Mitte; alle Gemeinden im Ausschnitt stehen in der Liste A–Z.");
+  map.getContainer().setAttribute("aria-label", "Karte der Gemeinden nach Umsetzungsgrad. Pfeiltasten verschieben, Enter wählt die Gemeinde in der Mitte"
+    + (KREISWEISE ? " (in der Übersicht der Kreise: zeigt die Gemeinden des Kreises in der Mitte)" : "") + "; alle Gemeinden im Ausschnitt stehen in der Liste A–Z.");
   for (const l of Object.values(layers)) { if (l._path) { l._path.setAttribute("tabindex", "-1"); } }
   markSelected();
   showStatus();  // when the figures came first; else loadFigures() will

@@ -201,3 +201,26 @@ def test_germany_first_view_draws_its_kreise_without_a_gemeinde(browser, rec, se
                 page.screenshot(path=str(artifacts / f"de-land-{size}.png"))
             finally:
                 ctx.close()
+
+
+def test_enter_on_the_kreise_view_brings_the_gemeinden_of_the_kreis_in_the_middle(
+        browser, rec, kreisweise_server):
+    live = kreisweise_server
+    ctx, page = open_page(browser, rec, "desktop")
+    try:
+        page.goto(live.url + "/")
+        page.locator("#map-status").filter(has_text="dargestellt").wait_for(timeout=20_000)
+        page.evaluate(ZOOM_JS, [51.93, 7.9, 6])  # Warendorf in the middle
+        page.locator("#map-status").filter(has_text="Kreise dargestellt").wait_for(timeout=10_000)
+        page.locator(".leaflet-container").focus()
+        page.wait_for_timeout(500)  # the keyboard needs the modules loaded after the drawing
+        page.keyboard.press("Enter")
+        page.locator("#map-status").filter(has_text="396 Gemeinden dargestellt").wait_for(
+            timeout=30_000)
+        bounds = page.evaluate(f"() => {{ const b = {CFG_MAP}.getBounds(); "
+                               "return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
+        assert bounds[0] < 51.93 < bounds[2] and bounds[1] < 7.9 < bounds[3]
+        assert page.evaluate(f"() => {CFG_MAP}.getZoom()") >= 8
+        rec.assert_clean(live.url)
+    finally:
+        ctx.close()
