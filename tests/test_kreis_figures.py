@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from helpers import error_of
 
+from ozgmap import boundaries as bd
 from ozgmap.aggregate import KREIS_COLUMNS, kreis_figures
 
 WARENDORF = "05570"
+BOUNDARIES = Path(__file__).resolve().parent.parent / "boundaries"
 
 
 def rows_of(client, url: str) -> list[dict]:
@@ -81,7 +85,8 @@ def test_the_map_page_carries_its_figures_and_overview_as_the_api_answers_them(r
     html = ro_client.get("/").get_data(as_text=True)
     cfg = json.loads(re.search(r'id="ozgmap-config">(.*?)</script>', html, re.S).group(1))
     inline = json.loads(re.search(r'id="ozgmap-figures">(.*?)</script>', html, re.S).group(1))
-    assert inline == ro_client.get(cfg["figures"]).get_json()
+    api = ro_client.get(cfg["figures"]).get_json()
+    assert inline == {k: api[k] for k in ("legende", "ebene", "gebiete")}
     topo = json.loads(re.search(r'id="ozgmap-uebersicht">(.*?)</script>', html, re.S).group(1))
     assert topo == ro_client.get(cfg["topojson"].replace("NAME", "uebersicht")).get_json()
     assert cfg["kreisweise"] is False and "ebene" not in cfg["figures"]
@@ -110,3 +115,28 @@ def test_a_kreisweise_map_page_starts_with_kreis_figures(app_copy):
 def test_a_bad_kreisweise_setting_is_a_clear_error(app_copy):
     with pytest.raises(ValueError, match="OZGMAP_KREISWEISE_AB muss eine ganze Zahl sein"):
         app_copy("kreisweise-bad", OZGMAP_KREISWEISE_AB="viele")
+
+
+def test_a_kreisweise_overview_is_built_when_the_written_one_predates_it(tmp_path):
+    """Files written before the ``gemeinden-<Land>`` levels existed: the old overview (all
+    Gemeinden) is not served; the detailed parts are read as written."""
+    for name in ("gemeinden.geojson", "kreise.geojson", "uebersicht.topojson",
+                 "karte-05.topojson"):
+        shutil.copy(BOUNDARIES / f"nrw_{name}", tmp_path / f"nrw_{name}")
+    b = bd.Boundaries.load(tmp_path, "nrw", kreisweise_ab=100)
+    assert b.topo_names == ["uebersicht", "gemeinden-05", "karte-05"]
+    assert not b.levels_written()
+    topo = json.loads(b.topojson_bytes("uebersicht"))
+    assert set(topo["objects"]) == {"kreise", "laender"}
+    assert len(topo["objects"]["kreise"]["geometries"]) == 53
+    assert topo["objects"]["laender"]["geometries"][0]["properties"] == {
+        "ags": "05", "name": "Nordrhein-Westfalen"}
+    assert b.topojson_bytes("karte-05") == (tmp_path / "nrw_karte-05.topojson").read_bytes()
+    # written, they are read back as they are
+    bd.write_levels(b, tmp_path)
+    again = bd.Boundaries.load(tmp_path, "nrw", kreisweise_ab=100)
+    assert again.levels_written()
+    assert json.loads(again.topojson_bytes("uebersicht")) == topo
+    # and the default (396 Gemeinden, not kreisweise) keeps NRW's overview of its Gemeinden
+    nrw = bd.Boundaries.load(BOUNDARIES, "nrw")
+    assert nrw.topo_names == ["uebersicht", "karte-05"] and not nrw.kreisweise

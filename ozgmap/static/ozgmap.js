@@ -203,11 +203,10 @@ function ensureLand(land) {
 
 /* KREISWEISE: the Gemeinden on the map from their zoom on, the Kreise below it. */
 function showLevel() {
-  if (!KREISWEISE || !gemeindeLayer) { return; }
+  if (!KREISWEISE || !gemeindeLayer || gemeindenShown() === map.hasLayer(gemeindeLayer)) { return; }
   const on = gemeindenShown();
   for (const l of [gemeindeLayer, kreisLayer]) {
-    if (on && !map.hasLayer(l)) { l.addTo(map); }
-    if (!on && map.hasLayer(l)) { map.removeLayer(l); }
+    if (on) { l.addTo(map); } else { map.removeLayer(l); }
   }
   restyle();
 }

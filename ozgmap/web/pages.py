@@ -85,7 +85,7 @@ def _map_page(embed: bool = False) -> Response:
             "attribution": attribution_html(),
             "filter_definition": front_end_definition(snap)}
         figures = figures_bytes(snap, f, figure_columns(first["felder"], first.get("ebene")),
-                                first.get("ebene", "gemeinden"))
+                                first.get("ebene", "gemeinden"), slim=True)
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config, leistung_fehler=unresolved,
                                kreisweise=kreisweise,
