@@ -257,9 +257,11 @@ class Server:
 
 def gunicorn(app: str, extra: list[str] = ()) -> list[str]:
     # one worker so that its memory is the server's; a long timeout so that slow cold starts
-    # are measured instead of killed (``ozgmap serve`` keeps gunicorn's 30 s)
+    # are measured instead of killed (``ozgmap serve`` keeps gunicorn's 30 s); threads, as
+    # ``ozgmap serve`` has: a sync worker waited for ever on a socket Chromium had opened
+    # ahead (the page's preloads) and not yet sent on, while the page's requests queued
     return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1",
-            "--timeout", "1800", *extra, app]
+            "--threads", "4", "--timeout", "1800", *extra, app]
 
 
 class GzipStatic(http.server.SimpleHTTPRequestHandler):
