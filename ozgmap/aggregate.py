@@ -18,28 +18,43 @@ KREIS_INPUT = ["ags", "kreis_ags", "kreis", "leistungen_im_filter", "online", "b
 
 
 def kreis_figures(rows: list[dict]) -> list[dict]:
-    """One row per Kreis (by AGS) from Gemeinde rows with ``kreis_ags``, ``kreis``,
-    ``leistungen_im_filter``, ``online`` and ``beispieldaten``; a Kreis none of whose
-    Gemeinden has data has ``online``/``anteil`` None."""
-    out: dict[str, dict] = {}
-    for r in rows:
-        k = out.setdefault(r["kreis_ags"], {"ags": r["kreis_ags"], "name": r["kreis"],
-                                            "gemeinden": 0, "gemeinden_mit_daten": 0,
-                                            "leistungen_im_filter": 0, "online": 0,
-                                            "beispieldaten": False})
-        k["gemeinden"] += 1
-        if r["online"] is None:
-            continue
-        k["gemeinden_mit_daten"] += 1
-        k["leistungen_im_filter"] += r["leistungen_im_filter"]
-        k["online"] += r["online"]
-        k["beispieldaten"] = k["beispieldaten"] or bool(r["beispieldaten"])
-    for k in out.values():
-        has = k["gemeinden_mit_daten"] > 0
-        k["anteil"] = anteil(k["online"], k["leistungen_im_filter"]) if has else None
-        if not has:
-            k["online"] = k["beispieldaten"] = None
-    return [{c: out[a][c] for c in KREIS_COLUMNS} for a in sorted(out)]
+    """One row per Kreis (by AGS) from Gemeinde rows with :data:`KREIS_INPUT`; a Kreis none
+    of whose Gemeinden has data has ``online``/``anteil``/``beispieldaten`` None."""
+    return kreis_figures_of({c: [r[c] for r in rows] for c in KREIS_INPUT})
+
+
+def kreis_figures_of(cols: dict[str, list]) -> list[dict]:
+    """:func:`kreis_figures` over columns (:data:`KREIS_INPUT` -> values, one per Gemeinde):
+    no row is built for a Gemeinde (Germany: 11,299 of them per filter change)."""
+    acc: dict[str, list] = {}  # kreis_ags -> [name, gemeinden, mit_daten, total, online, sample]
+    for kags, name, total, online, sample in zip(
+            cols["kreis_ags"], cols["kreis"], cols["leistungen_im_filter"], cols["online"],
+            cols["beispieldaten"]):
+        k = acc.get(kags)
+        if k is None:
+            k = acc[kags] = [name, 0, 0, 0, 0, False]
+        k[1] += 1
+        if online is not None:
+            k[2] += 1
+            k[3] += total
+            k[4] += online
+            k[5] = k[5] or bool(sample)
+    out = []
+    for kags in sorted(acc):
+        name, n, has, total, online, sample = acc[kags]
+        out.append({"ags": kags, "name": name, "gemeinden": n, "gemeinden_mit_daten": has,
+                    "leistungen_im_filter": total, "online": online if has else None,
+                    "anteil": anteil(online, total) if has else None,
+                    "beispieldaten": sample if has else None})
+    return out
+
+
+def columns_in_land(cols: dict[str, list], land: str | None) -> dict[str, list]:
+    """The columns (with ``ags``) of the Gemeinden of *land* only (all without one)."""
+    if not land:
+        return cols
+    keep = [i for i, a in enumerate(cols["ags"]) if a[:2] == land]
+    return {c: [v[i] for i in keep] for c, v in cols.items()}
 
 
 def in_land(rows: list[dict], land: str | None) -> list[dict]:

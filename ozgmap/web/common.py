@@ -15,7 +15,8 @@ from flask import Response, current_app, g
 
 from .. import config as c
 from .. import features, maps
-from ..aggregate import KREIS_COLUMNS, KREIS_INPUT, LEVELS, in_land, kreis_figures
+from ..aggregate import (KREIS_COLUMNS, KREIS_INPUT, LEVELS, columns_in_land, in_land,
+                         kreis_figures_of)
 from ..app_services import services
 from ..coverage import FIGURE_COLUMNS
 from ..filters import STATUS_ORDER, VIEWS, Filter
@@ -112,7 +113,7 @@ def figure_rows(snap: Snapshot, f: Filter, ebene: str = "gemeinden",
     with only *cols* (``ags`` first) when given."""
     fig = services().coverage.figure_columns(f, snap)
     if ebene == "kreise":
-        return kreis_figures(in_land(fig.records(KREIS_INPUT), land))
+        return kreis_figures_of(columns_in_land({c: fig.column(c) for c in KREIS_INPUT}, land))
     return in_land(fig.rows() if cols in (None, FIGURE_COLUMNS) else fig.records(cols), land)
 
 
