@@ -18,6 +18,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.update(test_config)
+    if not str(app.config["OZGMAP_KREISWEISE_AB"]).strip().isdigit():
+        raise ValueError("OZGMAP_KREISWEISE_AB muss eine ganze Zahl sein, nicht "
+                         f"'{str(app.config['OZGMAP_KREISWEISE_AB'])[:40]}'.")
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     register(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from .boundaries import Boundaries
+from .boundaries import KREISWEISE_AB, Boundaries
 from .coverage import Coverage
 from .filters import Filter
 from .store import Store
@@ -23,8 +23,9 @@ class Services:
     @property
     def boundaries(self) -> Boundaries:
         if self._boundaries is None:
-            self._boundaries = Boundaries.load(self.config["OZGMAP_BOUNDARIES_DIR"],
-                                               self.config["OZGMAP_BOUNDARIES"])
+            self._boundaries = Boundaries.load(
+                self.config["OZGMAP_BOUNDARIES_DIR"], self.config["OZGMAP_BOUNDARIES"],
+                kreisweise_ab=self.config.get("OZGMAP_KREISWEISE_AB", KREISWEISE_AB))
         return self._boundaries
 
 

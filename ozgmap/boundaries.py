@@ -16,9 +16,17 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .topojson import to_topology, topology_bytes
+from .topojson import topology_features as topology_features  # re-exported for the checks
+
 METRIC_CRS = "EPSG:25832"
 WEB_CRS = "EPSG:4326"
-LAND_NAMES = {"05": "Nordrhein-Westfalen"}
+LAND_NAMES = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen",
+              "04": "Bremen", "05": "Nordrhein-Westfalen", "06": "Hessen",
+              "07": "Rheinland-Pfalz", "08": "Baden-Württemberg", "09": "Bayern",
+              "10": "Saarland", "11": "Berlin", "12": "Brandenburg",
+              "13": "Mecklenburg-Vorpommern", "14": "Sachsen", "15": "Sachsen-Anhalt",
+              "16": "Thüringen"}
 COORD_DECIMALS = 5  # ~1 m at our latitudes; far below the 100 m simplification
 
 
@@ -104,143 +112,13 @@ OVERVIEW_TOLERANCE_M = 500.0
 OVERVIEW_GRID = 1e-3
 DETAIL_GRID = 1e-5
 DETAIL_ZOOM = 8.5
-
-Point = tuple[int, int]
-
-
-def _polygons(geom: dict) -> list:
-    if geom["type"] == "Polygon":
-        return [geom["coordinates"]]
-    if geom["type"] == "MultiPolygon":
-        return geom["coordinates"]
-    raise ValueError(f"Nur Flächen erwartet, nicht {geom['type']}")
-
-
-def to_topology(layers: dict[str, list[dict]], scale: float = 1e-5) -> dict:
-    """Encode polygon layers (GeoJSON features, EPSG:4326) as one quantized TopoJSON topology.
-
-    Coordinates snap to a grid of *scale* degrees; a border shared by two polygons (or by a
-    Gemeinde and its Kreis) becomes one arc, stored once and delta-encoded. With the shipped
-    GeoJSON and ``scale=1e-5`` (its rounding) decoding gives back exactly its coordinates.
-    """
-    xs = [c[0] for fs in layers.values() for f in fs for poly in _polygons(f["geometry"])
-          for c in poly[0]]
-    ys = [c[1] for fs in layers.values() for f in fs for poly in _polygons(f["geometry"])
-          for c in poly[0]]
-    tx, ty = np.floor(min(xs) / scale) * scale, np.floor(min(ys) / scale) * scale
-
-    def ring_q(ring: list) -> list[Point] | None:
-        out: list[Point] = []
-        for x, y in ring:
-            p = (round((x - tx) / scale), round((y - ty) / scale))
-            if not out or out[-1] != p:
-                out.append(p)
-        if out[0] != out[-1]:
-            out.append(out[0])
-        return out if len(out) >= 4 else None
-
-    quantized = {name: [[[ring_q(r) for r in poly] for poly in _polygons(f["geometry"])]
-                        for f in feats] for name, feats in layers.items()}
-    rings = [r for polys in quantized.values() for f in polys for poly in f for r in poly if r]
-    junctions = _junctions(rings)
-    arcs: list[tuple[Point, ...]] = []
-    index: dict[tuple[Point, ...], int] = {}
-
-    def arc_id(arc: tuple[Point, ...]) -> int:
-        if arc in index:
-            return index[arc]
-        if arc[::-1] in index:
-            return ~index[arc[::-1]]
-        index[arc] = len(arcs)
-        arcs.append(arc)
-        return index[arc]
-
-    objects = {}
-    for name, feats in layers.items():
-        geoms = []
-        for f, polys in zip(feats, quantized[name]):
-            parts = [[[arc_id(a) for a in _cut(r, junctions)] for r in poly if r]
-                     for poly in polys if poly[0]]
-            if not parts:
-                raise ValueError(f"{f.get('id')}: Fläche verschwindet im Raster {scale}°")
-            geom = {"type": "MultiPolygon" if len(parts) > 1 else "Polygon",
-                    "arcs": parts if len(parts) > 1 else parts[0]}
-            if "id" in f:
-                geom["id"] = f["id"]
-            geom["properties"] = f["properties"]
-            geoms.append(geom)
-        objects[name] = {"type": "GeometryCollection", "geometries": geoms}
-    return {"type": "Topology",
-            "bbox": [round(min(xs), 6), round(min(ys), 6), round(max(xs), 6), round(max(ys), 6)],
-            "transform": {"scale": [scale, scale],
-                          "translate": [round(float(tx), 9), round(float(ty), 9)]},
-            "objects": objects, "arcs": [_delta(a) for a in arcs]}
-
-
-def _junctions(rings: list[list[Point]]) -> set[Point]:
-    """Points where rings meet with different neighbours: the ends of shared borders."""
-    seen: dict[Point, tuple[Point, Point]] = {}
-    out: set[Point] = set()
-    for ring in rings:
-        n = len(ring) - 1
-        for i in range(n):
-            a, b = ring[i - 1] if i else ring[n - 1], ring[i + 1]
-            key = (a, b) if a <= b else (b, a)
-            if seen.setdefault(ring[i], key) != key:
-                out.add(ring[i])
-    return out
-
-
-def _cut(ring: list[Point], junctions: set[Point]) -> list[tuple[Point, ...]]:
-    """Split a closed ring into arcs at its junctions (a ring without any: one closed arc,
-    started at its smallest point so that the same ring seen from outside matches)."""
-    body = ring[:-1]
-    cuts = [i for i, p in enumerate(body) if p in junctions]
-    if not cuts:
-        start = body.index(min(body))
-        rot = body[start:] + body[:start]
-        return [tuple(rot + rot[:1])]
-    start = cuts[0]
-    rot = body[start:] + body[:start] + [body[start]]
-    ends = [i - start for i in cuts] + [len(body)]
-    return [tuple(rot[ends[k]:ends[k + 1] + 1]) for k in range(len(ends) - 1)]
-
-
-def _delta(arc: tuple[Point, ...]) -> list[list[int]]:
-    out = [list(arc[0])]
-    out += [[b[0] - a[0], b[1] - a[1]] for a, b in zip(arc, arc[1:])]
-    return out
-
-
-def topology_features(topo: dict, name: str) -> list[dict]:
-    """Decode one object of a quantized topology back into GeoJSON features (for checks)."""
-    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
-    arcs = []
-    for arc in topo["arcs"]:
-        x = y = 0
-        pts = []
-        for dx, dy in arc:
-            x, y = x + dx, y + dy
-            pts.append([x * sx + tx, y * sy + ty])
-        arcs.append(pts)
-
-    def ring(ids: list[int]) -> list[list[float]]:
-        out: list[list[float]] = []
-        for i in ids:
-            pts = arcs[i] if i >= 0 else arcs[~i][::-1]
-            out.extend(pts if not out else pts[1:])
-        return out
-
-    feats = []
-    for g in topo["objects"][name]["geometries"]:
-        polys = g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]]
-        coords = [[ring(r) for r in poly] for poly in polys]
-        feats.append({"type": "Feature", "id": g.get("id"), "properties": g["properties"],
-                      "geometry": {"type": g["type"],
-                                   "coordinates": coords if g["type"] == "MultiPolygon"
-                                   else coords[0]}})
-    return feats
-
+#: Above this many Gemeinden (all of Germany) the overview holds only Kreise and Länder
+#: (simplified to ``KREIS_TOLERANCE_M``); each Land's Gemeinden at the overview's 500 m come as
+#: ``gemeinden-<Land>`` from ``GEMEINDE_ZOOM`` on, where a Land fills the screen.
+KREISWEISE_AB = 2000
+KREIS_TOLERANCE_M = 1500.0
+KREIS_GRID = 2e-3
+GEMEINDE_ZOOM = 7.0
 
 def level_frames(gemeinden_m: gpd.GeoDataFrame, kreise_meta: gpd.GeoDataFrame,
                  tolerance_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -274,10 +152,18 @@ class Boundaries:
     source_dir: Path
     _cache: dict = field(default_factory=dict, repr=False)
     area: str | None = None      # "nrw" or "de" (file prefix); inferred when not given
+    kreisweise_ab: int = KREISWEISE_AB  # see :attr:`kreisweise`
 
     @classmethod
-    def load(cls, directory: str | Path, area: str = "nrw") -> "Boundaries":
-        """Read ``{area}_gemeinden.geojson`` and ``{area}_kreise.geojson`` from *directory*."""
+    def load(cls, directory: str | Path, area: str = "nrw",
+             kreisweise_ab: int | str = KREISWEISE_AB) -> "Boundaries":
+        """Read ``{area}_gemeinden.geojson`` and ``{area}_kreise.geojson`` from *directory*;
+        *kreisweise_ab*: see :attr:`kreisweise` (OZGMAP_KREISWEISE_AB)."""
+        try:
+            kreisweise_ab = int(kreisweise_ab)
+        except ValueError:
+            raise ValueError(f"OZGMAP_KREISWEISE_AB muss eine ganze Zahl sein, nicht "
+                             f"'{str(kreisweise_ab)[:40]}'.") from None
         directory = Path(directory)
         gem_path = directory / f"{area}_gemeinden.geojson"
         kr_path = directory / f"{area}_kreise.geojson"
@@ -288,7 +174,8 @@ class Boundaries:
                 + (" --all" if area == "de" else ""))
         gem = _read_geojson(gem_path).sort_values("ags").reset_index(drop=True)
         kr = _read_geojson(kr_path).sort_values("ags").reset_index(drop=True)
-        return cls(gemeinden=gem, kreise=kr, source_dir=directory, area=area)
+        return cls(gemeinden=gem, kreise=kr, source_dir=directory, area=area,
+                   kreisweise_ab=kreisweise_ab)
 
     # raw file bytes, for serving the geometry as-is (cached by the web layer)
     def geojson_bytes(self, level: str) -> bytes:
@@ -299,11 +186,19 @@ class Boundaries:
             self._cache[key] = (self.source_dir / f"{area}_{level}.geojson").read_bytes()
         return self._cache[key]
 
+    @property
+    def kreisweise(self) -> bool:
+        """Whether the map's first view draws Kreise (their Gemeinden load per Land, see
+        :func:`level_topology`): for areas of more than ``kreisweise_ab`` Gemeinden
+        (:data:`KREISWEISE_AB`, all of Germany; lower in tests, to try it on NRW)."""
+        return len(self.gemeinden) > self.kreisweise_ab
+
     @cached_property
     def topo_names(self) -> list[str]:
         """Names of the map's TopoJSON levels: the overview and one detailed part per Land."""
         laender = sorted(set(self.gemeinden.ags.str[:2]))
-        return ["uebersicht"] + [f"karte-{land}" for land in laender]
+        return (["uebersicht"] + [f"gemeinden-{land}" for land in laender if self.kreisweise]
+                + [f"karte-{land}" for land in laender])
 
     def topojson_bytes(self, name: str) -> bytes:
         """TopoJSON level *name* (see :attr:`topo_names`): the file ``{area}_{name}.topojson``
@@ -315,11 +210,20 @@ class Boundaries:
         if key not in self._cache:
             if name not in self.topo_names:
                 raise KeyError(name)
-            area = self.area or ("de" if len(self.gemeinden) > 2000 else "nrw")
-            path = self.source_dir / f"{area}_{name}.topojson"
-            self._cache[key] = path.read_bytes() if path.exists() else topology_bytes(
+            path = self.level_path(name)
+            # an overview written before the gemeinden-<Land> levels existed is stale
+            fresh = path.exists() and (name != "uebersicht" or self.levels_written())
+            self._cache[key] = path.read_bytes() if fresh else topology_bytes(
                 level_topology(self, name))
         return self._cache[key]
+
+    def level_path(self, name: str) -> Path:
+        area = self.area or ("de" if len(self.gemeinden) > 2000 else "nrw")
+        return self.source_dir / f"{area}_{name}.topojson"
+
+    def levels_written(self) -> bool:
+        """Whether every level's file is there (if not, the overview file is stale too)."""
+        return all(self.level_path(n).exists() for n in self.topo_names)
 
     @cached_property
     def version(self) -> str:
@@ -422,21 +326,59 @@ GEMEINDE_PROPS = ["ags", "name", "bez", "kreis_ags"]
 KREIS_PROPS = ["ags", "name", "bez"]
 
 
+def _land_index(b: Boundaries) -> dict[str, list[float]]:
+    """Land -> [west, south, east, north] of its Gemeinden, a little wider."""
+    parts = {}
+    for land, part in b.gemeinden.groupby(b.gemeinden.ags.str[:2]):
+        minx, miny, maxx, maxy = part.total_bounds
+        parts[land] = [round(float(minx) - 0.01, 2), round(float(miny) - 0.01, 2),
+                       round(float(maxx) + 0.01, 2), round(float(maxy) + 0.01, 2)]
+    return parts
+
+
+def _overview_frames(b: Boundaries) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """All Gemeinden simplified to the overview's 500 m and their Kreise (built once)."""
+    if "overview_frames" not in b._cache:
+        b._cache["overview_frames"] = level_frames(b.metric_gemeinden, b.kreise,
+                                                   OVERVIEW_TOLERANCE_M)
+    return b._cache["overview_frames"]
+
+
+def _kreis_overview(b: Boundaries) -> dict:
+    """Kreise (simplified to ``KREIS_TOLERANCE_M`` as one coverage) and the Länder as their
+    unions: the first view of an area with too many Gemeinden to draw at once."""
+    kr = simplify_coverage(b.kreise.assign(land=b.kreise.ags.str[:2]), KREIS_TOLERANCE_M)
+    laender = gpd.GeoDataFrame(
+        [{"ags": land, "name": LAND_NAMES.get(land, land),
+          "geometry": shapely.coverage_union_all(part.geometry.values)}
+         for land, part in kr.groupby("land")], crs=METRIC_CRS)
+    return to_topology({"kreise": frame_features(kr, KREIS_PROPS),
+                        "laender": frame_features(laender, ["ags", "name"])}, KREIS_GRID)
+
+
 def level_topology(b: Boundaries, name: str) -> dict:
     """Build TopoJSON level *name* of *b*: ``uebersicht`` (all Gemeinden and Kreise,
-    simplified to 500 m, plus the index of the detailed parts) or ``karte-<Land>`` (that
-    Land's Gemeinden and Kreise exactly as in the shipped GeoJSON)."""
+    simplified to 500 m, plus the index of the detailed parts; for a :attr:`kreisweise` area
+    only Kreise and Länder, and the index of its ``gemeinden-<Land>`` parts too),
+    ``gemeinden-<Land>`` (that Land's Gemeinden and Kreise at the overview's 500 m) or
+    ``karte-<Land>`` (that Land's Gemeinden and Kreise exactly as in the shipped GeoJSON)."""
     if name == "uebersicht":
-        gem, kr = level_frames(b.metric_gemeinden, b.kreise, OVERVIEW_TOLERANCE_M)
-        topo = to_topology({"gemeinden": frame_features(gem, GEMEINDE_PROPS),
-                            "kreise": frame_features(kr, KREIS_PROPS)}, OVERVIEW_GRID)
-        parts = {}
-        for land, part in b.gemeinden.groupby(b.gemeinden.ags.str[:2]):
-            minx, miny, maxx, maxy = part.total_bounds
-            parts[land] = [round(float(minx) - 0.01, 2), round(float(miny) - 0.01, 2),
-                           round(float(maxx) + 0.01, 2), round(float(maxy) + 0.01, 2)]
-        topo["detail"] = {"ab_zoom": DETAIL_ZOOM, "teile": parts}
+        if b.kreisweise:
+            topo = _kreis_overview(b)
+            topo["gemeinden"] = {"ab_zoom": GEMEINDE_ZOOM, "teile": _land_index(b)}
+        else:
+            gem, kr = _overview_frames(b)
+            topo = to_topology({"gemeinden": frame_features(gem, GEMEINDE_PROPS),
+                                "kreise": frame_features(kr, KREIS_PROPS)}, OVERVIEW_GRID)
+        topo["detail"] = {"ab_zoom": DETAIL_ZOOM, "teile": _land_index(b)}
         return topo
+    if name.startswith("gemeinden-"):
+        land = name.removeprefix("gemeinden-")
+        gem, kr = _overview_frames(b)
+        return to_topology({"gemeinden": frame_features(gem[gem.ags.str[:2] == land],
+                                                        GEMEINDE_PROPS),
+                            "kreise": frame_features(kr[kr.ags.str[:2] == land], KREIS_PROPS)},
+                           OVERVIEW_GRID)
     land = name.removeprefix("karte-")
     return to_topology({"gemeinden": [f for a, f in b.features("gemeinden").items()
                                       if a[:2] == land],
@@ -444,16 +386,12 @@ def level_topology(b: Boundaries, name: str) -> dict:
                        DETAIL_GRID)
 
 
-def topology_bytes(topo: dict) -> bytes:
-    """Compact UTF-8 JSON of a topology, as served and as written."""
-    return json.dumps(topo, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def write_levels(b: Boundaries, directory: Path) -> list[Path]:
     """Write every TopoJSON level of *b* as ``{area}_{name}.topojson`` into *directory*."""
     out = []
     for name in b.topo_names:
         path = directory / f"{b.area or 'nrw'}_{name}.topojson"
+        path.unlink(missing_ok=True)  # a link to another checkout's file: replace, not write
         path.write_bytes(topology_bytes(level_topology(b, name)))
         out.append(path)
     return out

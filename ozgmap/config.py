@@ -72,6 +72,8 @@ def load_config() -> dict:
             "OZGMAP_BOUNDARIES_DIR", str(PROJECT_ROOT / "boundaries")),
         # "nrw" (shipped) or "de" (built by scripts/build_boundaries.py --all)
         "OZGMAP_BOUNDARIES": os.environ.get("OZGMAP_BOUNDARIES", "nrw"),
+        # above this many Gemeinden the map's first view draws Kreise (Germany: 11,299)
+        "OZGMAP_KREISWEISE_AB": os.environ.get("OZGMAP_KREISWEISE_AB", "2000"),
         # Basemap: empty = no tiles (default). Otherwise a URL template
         # "https://tiles.example/{z}/{x}/{y}.png" and optional OZGMAP_TILES_ATTRIBUTION.
         "OZGMAP_TILES": os.environ.get("OZGMAP_TILES", ""),

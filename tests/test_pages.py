@@ -233,9 +233,9 @@ def test_map_config_points_at_same_origin_api_and_versioned_geometry(ro_client):
     for name in ("uebersicht", "karte-05"):
         resp = ro_client.get(cfg["topojson"].replace("NAME", name))
         assert resp.status_code == 200 and resp.get_json()["type"] == "Topology"
-    assert set(cfg) == {"api", "felder", "body_api", "leistungen_api", "figures", "topojson",
-                        "map", "legend", "no_data", "kreis", "embed", "attribution",
-                        "filter", "filter_definition"}
+    assert set(cfg) == {"api", "felder", "kreis_felder", "kreisweise", "suche", "body_api",
+                        "leistungen_api", "figures", "topojson", "map", "legend", "no_data",
+                        "kreis", "embed", "attribution", "filter", "filter_definition"}
 
 
 def test_map_config_hands_the_filter_definition_to_the_page(ro_client):

@@ -22,6 +22,12 @@ const detailContent = document.getElementById("detail-content");
 const aside = document.querySelector(".panel");
 const figures = {}, layers = {}, kreisLayers = {}, kreisNames = {};
 let gemeindeLayer = null, kreisLayer = null, figuresLoaded = false, labels = null;
+/* A large area (all of Germany, cfg.kreisweise) starts with its Kreise, coloured by the mean
+   of their Gemeinden (kreisFigures); a Land's Gemeinden and their figures load when it is in
+   view from the zoom where Gemeinden fit (gemeindenIndex.ab_zoom), or when one is chosen. */
+const KREISWEISE = !!cfg.kreisweise;
+const kreisFigures = {}, kreisFillLayers = {}, landFigures = {}, lands = {};
+let kreisFill = null, landLayer = null, gemeindenIndex = null;
 
 /* The modules for everything after the first drawing, loaded once. */
 let ui = null, uiLoading = null;
@@ -46,6 +52,7 @@ map.attributionControl.addAttribution(cfg.attribution);
 
 const query = (s, withGebiet, extra) => toQuery(s, DEFS, { withGebiet, extra });
 const filterOf = (s) => Object.fromEntries(FILTERS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+const sameFilter = (a, b) => query(filterOf(a), false) === query(filterOf(b), false);
 const inScope = (p) => !store.get().kreis || p.kreis_ags === store.get().kreis;
 
 function formState() {
@@ -74,6 +81,26 @@ function style(feature) {
   return { fillColor: colourFor(f ? f.anteil : null, cfg.legend, cfg.no_data), fillOpacity: 0.9, color: "#ffffff", weight: 0.7 };
 }
 
+function kreisStyle(feature) {
+  const p = feature.properties;
+  if (store.get().kreis && p.ags !== store.get().kreis) { return { fillColor: "#ffffff", fillOpacity: 0.6, color: "#bbbbbb", weight: 0.5 }; }
+  const f = kreisFigures[p.ags];
+  return { fillColor: colourFor(f ? f.anteil : null, cfg.legend, cfg.no_data), fillOpacity: 0.9, color: "#ffffff", weight: 0.6 };
+}
+
+/** Whether the Gemeinden are the map's level now (else the Kreise of a large area). */
+const gemeindenShown = () => !KREISWEISE || !gemeindenIndex || map.getZoom() >= gemeindenIndex.ab_zoom;
+
+function kreisTooltip(layer) {
+  const p = layer.feature.properties, el = ui.el, f = kreisFigures[p.ags];
+  return el("div", { class: "tt" }, el("strong", null, p.name),
+    el("div", null, "Kreis · AGS " + p.ags),
+    el("div", { class: "tt-figure" }, f && f.anteil !== null
+      ? "Ø " + Math.round(f.anteil * 100) + " % online, Mittel seiner " + f.gemeinden_mit_daten + " Gemeinden" : "keine Daten"),
+    f && f.beispieldaten ? el("div", { class: "sample" }, "Beispieldaten") : null,
+    el("div", null, "Antippen: die Gemeinden des Kreises"));
+}
+
 function tooltip(layer) {
   const p = layer.feature.properties, el = ui.el;
   return el("div", { class: "tt" }, el("strong", null, p.name),
@@ -90,17 +117,23 @@ function markSelected() {
 function restyle() {
   if (!gemeindeLayer) { return; }
   gemeindeLayer.setStyle(style);
+  if (kreisFill) { kreisFill.setStyle(kreisStyle); }
   if (kreisLayer) { kreisLayer.bringToFront(); }
+  if (landLayer) { landLayer.bringToFront(); }
   markSelected();
   if (labels) { labels.layout(); }
   showStatus();
 }
 
 function showStatus() {
-  const all = Object.values(figures), nodata = all.filter((g) => g.anteil === null).length;
-  if (gemeindeLayer && figuresLoaded) {
-    statusEl.textContent = all.length + " Gemeinden dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + ".";
-  }
+  if (!gemeindeLayer || !figuresLoaded) { return; }
+  const kreise = !gemeindenShown();
+  const all = Object.values(kreise ? kreisFigures : figures), nodata = all.filter((g) => g.anteil === null).length;
+  if (KREISWEISE && !all.length && !kreise) { statusEl.textContent = "Gemeinden werden geladen …"; return; }  // their Land's part is on its way
+  statusEl.textContent = all.length + (kreise ? " Kreise" : " Gemeinden") + " dargestellt" + (nodata ? ", " + nodata + " ohne Daten" : "") + "."
+    + (kreise ? " Näher heran: die Gemeinden." : "");
+  const legendLevel = document.getElementById("legend-level");
+  if (legendLevel) { legendLevel.hidden = !kreise; }
 }
 
 async function getJson(url) {
@@ -110,22 +143,72 @@ async function getJson(url) {
   return j;
 }
 
-/* The page's own filter comes from the URL the page preloads (cfg.figures). */
-let firstFigures = cfg.figures;
+/* What the page carries inline (the overview geometry, the figures of its own filter), read
+   once: on a phone's network it came while the browser fetched the scripts. */
+function inlineJson(id) {
+  const node = document.getElementById(id);
+  if (!node) { return null; }
+  node.remove();
+  return JSON.parse(node.textContent);
+}
+let firstFigures = inlineJson("ozgmap-figures");
 
+/* The figures of the current filter: those of every Gemeinde, or (KREISWEISE) of every Kreis
+   and of the Gemeinden of each Land loaded so far. */
 async function loadFigures() {
   statusEl.textContent = "Daten werden geladen …";
-  const url = firstFigures || cfg.api + query(store.get(), false, { felder: cfg.felder });
+  const s = store.get();
+  const url = KREISWEISE ? cfg.api + query(s, false, { felder: cfg.kreis_felder, ebene: "kreise" })
+    : cfg.api + query(s, false, { felder: cfg.felder });
+  const inline = firstFigures;
   firstFigures = null;
   try {
-    const j = await getJson(url);
-    for (const k of Object.keys(figures)) { delete figures[k]; }
+    const [j, ...perLand] = await Promise.all([inline || getJson(url),
+      ...Object.keys(lands).map((land) => getJson(cfg.api + query(s, false, { felder: cfg.felder, land })))]);
+    if (!sameFilter(s, store.get())) { return; }  // a newer filter is on its way
+    const into = KREISWEISE ? kreisFigures : figures;
+    for (const k of Object.keys(into)) { delete into[k]; }
+    if (KREISWEISE) { for (const k of Object.keys(figures)) { delete figures[k]; } }
     const legendWhat = document.getElementById("legend-what");
     if (legendWhat && j.legende) { legendWhat.textContent = j.legende; }
-    for (const g of j.gebiete) { figures[g.ags] = g; }
+    for (const g of j.gebiete) { into[g.ags] = g; }
+    for (const p of perLand) { for (const g of p.gebiete) { figures[g.ags] = g; } }
     figuresLoaded = true;
     restyle();
   } catch (e) { statusEl.textContent = "Daten konnten nicht geladen werden: " + e.message; }
+}
+
+/** The Gemeinden of one Land (KREISWEISE): their 500 m geometry and their figures for the
+    current filter, loaded once; resolves when both are on the map. */
+function ensureLand(land) {
+  if (!KREISWEISE || !gemeindenIndex || !gemeindenIndex.teile[land]) { return Promise.resolve(); }
+  if (!lands[land]) {
+    const s = store.get();
+    lands[land] = Promise.all([loadTopo("gemeinden-" + land),
+      getJson(cfg.api + query(s, false, { felder: cfg.felder, land }))]).then(([topo, j]) => {
+      const geo = topoFeatures(topo);
+      if (sameFilter(s, store.get())) { for (const g of j.gebiete) { figures[g.ags] = g; } }
+      swapIn(gemeindeLayer, layers, geo.gemeinden);
+      swapIn(kreisLayer, kreisLayers, geo.kreise);
+      for (const l of geo.gemeinden) { if (layers[l.properties.ags] && layers[l.properties.ags]._path) { layers[l.properties.ags]._path.setAttribute("tabindex", "-1"); } }
+      gemeindenByName = null;
+      const list = document.getElementById("gemeinden-liste");
+      if (list) { list.textContent = ""; }
+      if (labels) { labels.add("gemeinde", geo.gemeinden); }
+      restyle();
+    }).catch((e) => { delete lands[land]; throw e; });
+  }
+  return lands[land];
+}
+
+/* KREISWEISE: the Gemeinden on the map from their zoom on, the Kreise below it. */
+function showLevel() {
+  if (!KREISWEISE || !gemeindeLayer || gemeindenShown() === map.hasLayer(gemeindeLayer)) { return; }
+  const on = gemeindenShown();
+  for (const l of [gemeindeLayer, kreisLayer]) {
+    if (on) { l.addTo(map); } else { map.removeLayer(l); }
+  }
+  restyle();
 }
 
 /* ---- the selection panel ------------------------------------------------------------ */
@@ -183,7 +266,9 @@ function select(ags, how) {
   store.set({ gebiet: ags });
   pushUrl();
   restyle();
-  return showPanel(how).then(() => { if (how !== "tap") { showOnMap(ags, true); } });
+  // a Gemeinde of a Land not loaded yet (search, permalink): its Land first
+  return Promise.all([showPanel(how), ensureLand(ags.slice(0, 2)).catch(() => null)])
+    .then(() => { markSelected(); if (how !== "tap") { showOnMap(ags, true); } });
 }
 
 /** Bring the Gemeinde into the part of the map that the legend and the sheet leave free. */
@@ -265,6 +350,12 @@ function find(q) {
   const all = gemeinden();
   let hits = all.filter((g) => g[0] === q || g[1].toLowerCase() === q);
   if (!hits.length) { hits = all.filter((g) => g[1].toLowerCase().includes(q)); }
+  if (KREISWEISE && !(hits.length === 1 && hits[0][1].toLowerCase() === q) && !/^\d{8}$/.test(q)) {
+    // only some Länder are loaded: the server searches all of them (one hit opens it here)
+    window.location.assign(cfg.suche + query(store.get(), false, { q }));
+    return;
+  }
+  if (KREISWEISE && !hits.length) { select(q, "search"); return; }
   if (hits.length === 1) {
     searchMsg.textContent = hits[0][1] + " gefunden.";
     select(hits[0][0], "search");
@@ -286,6 +377,8 @@ function apply(push) {
 function scopeBounds() {
   const k = store.get().kreis;
   if (k && kreisLayers[k]) { return kreisLayers[k].getBounds(); }
+  if (k && kreisFillLayers[k]) { return kreisFillLayers[k].getBounds(); }
+  if (kreisFill) { return kreisFill.getBounds(); }
   return gemeindeLayer ? gemeindeLayer.getBounds() : null;
 }
 
@@ -333,10 +426,11 @@ window.addEventListener("popstate", () => {
 
 /* ---- keyboard: the map is one tab stop; Enter selects the Gemeinde at its centre; the
    A–Z list names every Gemeinde in view ---------------------------------------------- */
-function gemeindeAt(latlng) {
+/** The AGS of the shape of *index* (layers, or the Kreise of a large area) at *latlng*. */
+function shapeAt(latlng, index) {
   const pt = [latlng.lng, latlng.lat];
-  for (const ags of Object.keys(layers)) {
-    const l = layers[ags];
+  for (const ags of Object.keys(index)) {
+    const l = index[ags];
     if (!l.getBounds().contains(latlng)) { continue; }
     const geom = l.feature.geometry;
     const polys = geom.type === "MultiPolygon" ? geom.coordinates : [geom.coordinates];
@@ -347,7 +441,12 @@ function gemeindeAt(latlng) {
 
 map.getContainer().addEventListener("keydown", (ev) => {
   if (ev.key !== "Enter" || ev.target !== map.getContainer() || !ui) { return; }
-  const ags = gemeindeAt(map.getCenter());
+  if (!gemeindenShown()) {  // the Kreise of a large area: Enter brings the Kreis's Gemeinden
+    const k = shapeAt(map.getCenter(), kreisFillLayers);
+    if (k) { ev.preventDefault(); map.fitBounds(kreisFillLayers[k].getBounds(), { padding: [10, 10] }); }
+    return;
+  }
+  const ags = shapeAt(map.getCenter(), layers);
   if (ags && inScope(layers[ags].feature.properties)) { ev.preventDefault(); select(ags, "key"); }
 });
 
@@ -388,6 +487,8 @@ let detailIndex = null;
 const detailParts = {};
 
 async function loadTopo(name) {
+  const inline = name === "uebersicht" && inlineJson("ozgmap-uebersicht");
+  if (inline) { return inline; }
   const r = await fetch(cfg.topojson.replace("NAME", encodeURIComponent(name)));
   if (!r.ok) { throw new Error("HTTP " + r.status); }
   return r.json();
@@ -401,14 +502,23 @@ function swapIn(group, index, features) {
   }
 }
 
-function loadDetail() {
-  if (!detailIndex || map.getZoom() < detailIndex.ab_zoom) { return; }
+/** The Länder (of an index {ab_zoom, teile: {land: [w, s, e, n]}}) in view at its zoom. */
+function partsInView(index) {
+  if (!index || map.getZoom() < index.ab_zoom) { return []; }
   const view = map.getBounds();
-  for (const land of Object.keys(detailIndex.teile)) {
-    const b = detailIndex.teile[land];
-    if (detailParts[land] || !view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]))) { continue; }
+  return Object.keys(index.teile).filter((land) => {
+    const b = index.teile[land];
+    return view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
+  });
+}
+
+function loadDetail() {
+  showLevel();
+  for (const land of partsInView(gemeindenIndex)) { ensureLand(land).catch(() => null); }
+  for (const land of partsInView(detailIndex)) {
+    if (detailParts[land]) { continue; }
     detailParts[land] = true;
-    loadTopo("karte-" + land).then((topo) => {
+    ensureLand(land).then(() => loadTopo("karte-" + land)).then((topo) => {
       const geo = topoFeatures(topo);
       swapIn(gemeindeLayer, layers, geo.gemeinden);
       swapIn(kreisLayer, kreisLayers, geo.kreise);
@@ -423,8 +533,21 @@ apply(false);  // the figures load while the geometry does
 if (cfg.embed) { loadUi().then(() => ui.announceHeight()); }
 const geometry = loadTopo("uebersicht").then((topo) => {
   const geo = topoFeatures(topo);
+  geo.gemeinden = geo.gemeinden || [];
   const renderer = geo.gemeinden.length > 2000 ? L.canvas() : undefined;
   detailIndex = topo.detail || null;
+  gemeindenIndex = KREISWEISE ? topo.gemeinden : null;
+  if (KREISWEISE) {
+    kreisFill = L.geoJSON(geo.kreise, { style: kreisStyle, smoothFactor: 0,
+      onEachFeature: (feature, layer) => {
+        kreisFillLayers[feature.properties.ags] = layer;
+        kreisNames[feature.properties.ags] = feature.properties.name;
+      } });
+    // a tap on a Kreis brings its Gemeinden
+    kreisFill.on("click", (ev) => map.fitBounds(ev.layer.getBounds(), { padding: [10, 10] }));
+    landLayer = L.geoJSON(geo.laender, { interactive: false, smoothFactor: 0,
+      style: () => ({ fill: false, color: "#222222", weight: 1.4 }) });
+  }
   gemeindeLayer = L.geoJSON(geo.gemeinden, {
     style, renderer, smoothFactor: 0,
     onEachFeature: (feature, layer) => { layers[feature.properties.ags] = layer; },
@@ -440,10 +563,15 @@ const geometry = loadTopo("uebersicht").then((topo) => {
     },
     style: () => ({ fill: false, color: "#222222", weight: 1.6 }) });
   zoomToScope(false);
-  if (store.get().gebiet) { showOnMap(store.get().gebiet, false); }
-  gemeindeLayer.addTo(map);
-  kreisLayer.addTo(map);
-  map.getContainer().setAttribute("aria-label", "Karte der Gemeinden nach Umsetzungsgrad. Pfeiltasten verschieben, Enter wählt die Gemeinde in der Mitte; alle Gemeinden im Ausschnitt stehen in der Liste A–Z.");
+  if (store.get().gebiet) {
+    const ags = store.get().gebiet;
+    ensureLand(ags.slice(0, 2)).then(() => { markSelected(); showOnMap(ags, false); }).catch(() => null);
+  }
+  if (kreisFill) { kreisFill.addTo(map); }
+  if (!KREISWEISE || gemeindenShown()) { gemeindeLayer.addTo(map); kreisLayer.addTo(map); }
+  if (landLayer) { landLayer.addTo(map); }
+  map.getContainer().setAttribute("aria-label", "Karte der Gemeinden nach Umsetzungsgrad. Pfeiltasten verschieben, Enter wählt die Gemeinde in der Mitte"
+    + (KREISWEISE ? " (in der Übersicht der Kreise: zeigt die Gemeinden des Kreises in der Mitte)" : "") + "; alle Gemeinden im Ausschnitt stehen in der Liste A–Z.");
   for (const l of Object.values(layers)) { if (l._path) { l._path.setAttribute("tabindex", "-1"); } }
   markSelected();
   showStatus();  // when the figures came first; else loadFigures() will
@@ -455,9 +583,10 @@ const geometry = loadTopo("uebersicht").then((topo) => {
   // hover is a bonus, never needed: a tap selects and the panel shows the same figure
   if (window.matchMedia("(hover: hover)").matches) {
     gemeindeLayer.bindTooltip(ui.clampedTooltip(map)(tooltip, { sticky: true }));
+    if (kreisFill) { kreisFill.bindTooltip(ui.clampedTooltip(map)(kreisTooltip, { sticky: true })); }
   }
   labels = ui.createLabelLayer(map, { isSelected: (ags) => store.get().gebiet === ags, inScope });
-  labels.add("gemeinde", geo.gemeinden);
+  labels.add("gemeinde", Object.values(layers).map((l) => l.feature));  // with the Länder loaded so far
   labels.add("kreis", geo.kreise);
   labels.layout();
   // what lies on the map changed size: names move out of its way

@@ -5,10 +5,11 @@ from flask import Blueprint, Response, request, url_for
 
 from .. import nachbarn as nachbarn_mod
 from ..app_services import services
-from ..coverage import FIGURE_COLUMNS, table
+from ..coverage import table
 from ..filters import STATUS_ORDER
 from ..overview import body_with_overview
-from .common import GEOJSON, csv_response, data_format, json_bytes, json_response, meta
+from .common import (GEOJSON, csv_response, data_format, figure_columns, figure_level,
+                     figure_rows, figures_bytes, json_bytes, json_response, meta)
 from .params import (BadParameter, parse_ags, parse_filter, read_filter, read_nachbarn,
                      single_args)
 
@@ -53,37 +54,20 @@ def leistungen():
     return json_response(snap, {"anzahl": len(out), "leistungen": out, **meta(snap)})
 
 
-def figure_columns(value: str | None) -> list[str]:
-    """The columns ``felder`` asks for (comma-separated, ``ags`` always first), as OGC API's
-    ``properties`` or Datasette's ``_col``: the map takes only the three it colours by."""
-    if not value:
-        return FIGURE_COLUMNS
-    asked = [v.strip() for v in value.split(",")]
-    unknown = [v for v in asked if v not in FIGURE_COLUMNS]
-    if unknown:
-        raise BadParameter("felder", f"Unbekanntes Feld '{unknown[0][:40]}'. Erlaubt: "
-                           + ", ".join(FIGURE_COLUMNS))
-    return ["ags"] + [c for c in FIGURE_COLUMNS if c in asked and c != "ags"]
-
-
 @bp.get("/umsetzung")
 def umsetzung():
     """Umsetzungsgrad per Gemeinde for the filter, as JSON or (``format=csv``) CSV; ``felder``
-    chooses the columns."""
-    snap, f, args = read_filter(strict=True, extra=("format", "felder"))
+    chooses the columns; ``ebene=kreise`` answers per Kreis (from its Gemeinden), ``land``
+    only the Gemeinden (or Kreise) of one Land (two digits)."""
+    snap, f, args = read_filter(strict=True, extra=("format", "felder", "ebene", "land"))
     fmt = data_format(args)
-    cols = figure_columns(args.get("felder"))
-    cov = services().coverage
+    ebene, land = figure_level(args, snap)
+    cols = figure_columns(args.get("felder"), ebene)
     if fmt == "csv":
-        return csv_response(cols, [[r[c] for c in cols] for r in cov.figures(f, snap)],
-                            "ozg-umsetzung.csv")
-
-    def build(s) -> bytes:
-        fig = cov.figure_columns(f, s)
-        rows = fig.rows() if cols == FIGURE_COLUMNS else fig.records(cols)
-        return json_bytes({**meta(s, f), "gebiete": rows})
+        rows = figure_rows(snap, f, ebene, land)
+        return csv_response(cols, [[r[c] for c in cols] for r in rows], "ozg-umsetzung.csv")
     # every filter change of the map asks for this: serialised once per filter and data version
-    return json_response(snap, cov.cached(("umsetzung.json", tuple(cols)) + f.key(), build, snap))
+    return json_response(snap, figures_bytes(snap, f, cols, ebene, land))
 
 
 @bp.get("/gebiete")

@@ -15,7 +15,10 @@ from flask import Response, current_app, g
 
 from .. import config as c
 from .. import features, maps
+from ..aggregate import (KREIS_COLUMNS, KREIS_INPUT, LEVELS, columns_in_land, in_land,
+                         kreis_figures_of)
 from ..app_services import services
+from ..coverage import FIGURE_COLUMNS
 from ..filters import STATUS_ORDER, VIEWS, Filter
 from ..safety import csv_cell
 from ..snapshot import Snapshot, describe
@@ -73,6 +76,60 @@ def json_bytes(payload) -> bytes:
     text): orjson, as Germany's figures (11,000 rows) took 15 ms in the standard library."""
     return orjson.dumps(payload, default=str,
                         option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def figure_level(args: dict, snap: Snapshot) -> tuple[str, str | None]:
+    """``ebene`` (gemeinden or kreise) and ``land`` (two digits of a Land with Gemeinden) of
+    the figures asked for."""
+    ebene = args.get("ebene") or "gemeinden"
+    if ebene not in LEVELS:
+        raise BadParameter("ebene", f"Unbekannte Ebene '{ebene[:40]}'. Erlaubt: "
+                           + ", ".join(LEVELS) + ".")
+    land = args.get("land") or None
+    if land is not None and (len(land) != 2 or not land.isdigit()
+                             or not any(g["ags"][:2] == land for g in snap.gemeinden)):
+        raise BadParameter("land", f"Kein Land '{land[:40]}' mit Gemeinden: zwei Ziffern "
+                           "wie 05 (Nordrhein-Westfalen).")
+    return ebene, land
+
+
+def figure_columns(value: str | None, ebene: str = "gemeinden") -> list[str]:
+    """The columns ``felder`` asks for (comma-separated, ``ags`` always first), as OGC API's
+    ``properties`` or Datasette's ``_col``: the map takes only the few it colours by."""
+    allowed = KREIS_COLUMNS if ebene == "kreise" else FIGURE_COLUMNS
+    if not value:
+        return allowed
+    asked = [v.strip() for v in value.split(",")]
+    unknown = [v for v in asked if v not in allowed]
+    if unknown:
+        raise BadParameter("felder", f"Unbekanntes Feld '{unknown[0][:40]}'. Erlaubt: "
+                           + ", ".join(allowed))
+    return ["ags"] + [c for c in allowed if c in asked and c != "ags"]
+
+
+def figure_rows(snap: Snapshot, f: Filter, ebene: str = "gemeinden",
+                land: str | None = None, cols: list[str] | None = None) -> list[dict]:
+    """The figures of every Gemeinde (or Kreis) for *f*, optionally of one Land; Gemeinde rows
+    with only *cols* (``ags`` first) when given."""
+    fig = services().coverage.figure_columns(f, snap)
+    if ebene == "kreise":
+        return kreis_figures_of(columns_in_land({c: fig.column(c) for c in KREIS_INPUT}, land))
+    return in_land(fig.rows() if cols in (None, FIGURE_COLUMNS) else fig.records(cols), land)
+
+
+def figures_bytes(snap: Snapshot, f: Filter, cols: list[str], ebene: str = "gemeinden",
+                  land: str | None = None, slim: bool = False) -> bytes:
+    """``/api/umsetzung``'s JSON (the map's figures), serialised once per filter, columns,
+    level, Land and data version. *slim*: what the map page carries inline, only the rows and
+    the legend's sentence (the sources are in the page already)."""
+    def build(s: Snapshot) -> bytes:
+        rows = figure_rows(s, f, ebene, land, cols)
+        if ebene == "kreise" and cols != KREIS_COLUMNS:
+            rows = [{c: r[c] for c in cols} for r in rows]
+        head = {"legende": describe(s, f)} if slim else meta(s, f)
+        return json_bytes({**head, "ebene": ebene, "gebiete": rows})
+    key = ("umsetzung.json", tuple(cols), ebene, land, slim) + f.key()
+    return services().coverage.cached(key, build, snap)
 
 
 def json_response(snap: Snapshot, payload, mimetype: str = JSON) -> Response:

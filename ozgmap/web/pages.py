@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from .. import exports, maps, overview
 from .. import nachbarn as nachbarn_mod
@@ -15,7 +16,8 @@ from ..importer import template_csv
 from ..filters import STATUS_ORDER, Filter, front_end_definition
 from ..snapshot import Snapshot
 from .common import (CSV, attachment, attribution_html, cached_page, credits, csv_response,
-                     csv_text, json_response, layer_of, map_parts, meta, page_context)
+                     csv_text, figure_columns, figures_bytes, json_response, layer_of,
+                     map_parts, meta, page_context)
 from .params import (FILTER_PARAMS, BadParameter, Unresolved, filter_query, parse_ags,
                      read_filter, read_nachbarn)
 
@@ -35,13 +37,25 @@ def _selected_body(snap: Snapshot, f: Filter, args: dict) -> dict | None:
     return services().coverage.body(ags, f, snap)
 
 
-#: The figures the map colours and labels by (names and Kreise come with the geometry).
+#: The figures the map colours and labels by (names and Kreise come with the geometry); in
+#: the national view of a large area (``Boundaries.kreisweise``) first per Kreis.
 MAP_FIGURES = "leistungen_im_filter,online,anteil,beispieldaten"
+MAP_KREIS_FIGURES = "gemeinden_mit_daten,leistungen_im_filter,online,anteil,beispieldaten"
+
+
+def inline_json(data: bytes) -> Markup:
+    """JSON bytes as the text of a ``<script type="application/json">``: a ``<`` can only
+    stand inside a string there, where ``\\u003c`` means the same."""
+    return Markup(data.decode("utf-8").replace("<", "\\u003c"))
 
 
 def _map_page(embed: bool = False) -> Response:
     """The map (or its embed): rendered once per view and data version, then served from
-    memory as it is (its inline blocks are allowed by hash, so the bytes never change)."""
+    memory as it is (its inline blocks are allowed by hash, so the bytes never change).
+
+    The page carries what its first drawing needs besides the scripts (the overview geometry
+    and the figures of its filter, as the API would answer): on a phone's network they come
+    while the browser waits for the scripts it has just asked for, one round trip less."""
     try:
         snap, f, args = read_filter(strict=False, extra=PAGE_PARAMS)
         unresolved = None
@@ -55,21 +69,29 @@ def _map_page(embed: bool = False) -> Response:
     def build(_s) -> str:
         parts = map_parts(f.kreis, "ozgmap")
         ctx = page_context(snap, f)
-        v = services().boundaries.version
+        geo = services().boundaries
+        kreisweise = geo.kreisweise
+        first = {"ebene": "kreise", "felder": MAP_KREIS_FIGURES} if kreisweise else {
+            "felder": MAP_FIGURES}
         config = {
-            "api": url_for("api.umsetzung"), "felder": MAP_FIGURES, "body_api": "/api/gebiete/",
-            "leistungen_api": url_for("api.leistungen"),
-            "figures": url_for("api.umsetzung", **filter_query(f), felder=MAP_FIGURES),
-            "topojson": url_for("api.geometrie_topo", name="NAME", v=v),
+            "api": url_for("api.umsetzung"), "felder": MAP_FIGURES,
+            "kreis_felder": MAP_KREIS_FIGURES, "kreisweise": kreisweise,
+            "body_api": "/api/gebiete/", "leistungen_api": url_for("api.leistungen"),
+            "suche": url_for("pages.suche"),
+            "figures": url_for("api.umsetzung", **filter_query(f), **first),
+            "topojson": url_for("api.geometrie_topo", name="NAME", v=geo.version),
             "map": parts.name, "legend": ctx["legend"], "no_data": maps.NO_DATA_COLOUR,
             "kreis": f.kreis, "embed": embed, "filter": filter_query(f),
             "attribution": attribution_html(),
             "filter_definition": front_end_definition(snap)}
+        figures = figures_bytes(snap, f, figure_columns(first["felder"], first.get("ebene")),
+                                first.get("ebene", "gemeinden"), slim=True)
         return render_template("map.html", **ctx, embed=embed, body=body,
                                mapparts=parts, config=config, leistung_fehler=unresolved,
+                               kreisweise=kreisweise,
                                modules=module_urls(),
-                               preload=[config["topojson"].replace("NAME", "uebersicht"),
-                                        config["figures"]])
+                               inline_topo=inline_json(geo.topojson_bytes("uebersicht")),
+                               inline_figures=inline_json(figures))
     key = ("page", embed, request.host_url, f.key(), body and body["ags"], unresolved)
     return cached_page(key, build, snap)
 

@@ -123,10 +123,12 @@ def _ozgmap_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def serve(db: Path, tmp: Path, frame_ancestors: str = "*"):
-    """``ozgmap serve`` (gunicorn, 2 workers) over *db* on a free loopback port."""
+def serve(db: Path, tmp: Path, frame_ancestors: str = "*", env: dict | None = None):
+    """``ozgmap serve`` (gunicorn, 2 workers) over *db* on a free loopback port; *env*: more
+    settings (e.g. ``OZGMAP_BOUNDARIES``)."""
     port = free_port()
-    env = {**os.environ, "OZGMAP_DATABASE_URL": f"sqlite:///{db}",
+    extra = env or {}
+    env = {**os.environ, **extra, "OZGMAP_DATABASE_URL": f"sqlite:///{db}",
            "OZGMAP_INSTANCE_DIR": str(tmp), "OZGMAP_CACHE_DIR": str(tmp / "cache"),
            "OZGMAP_TILES": "", "OZGMAP_TILES_ATTRIBUTION": "",
            "OZGMAP_FRAME_ANCESTORS": frame_ancestors}
