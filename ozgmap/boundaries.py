@@ -16,17 +16,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .config import LAND_NAMES
 from .topojson import to_topology, topology_bytes
 from .topojson import topology_features as topology_features  # re-exported for the checks
 
 METRIC_CRS = "EPSG:25832"
 WEB_CRS = "EPSG:4326"
-LAND_NAMES = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen",
-              "04": "Bremen", "05": "Nordrhein-Westfalen", "06": "Hessen",
-              "07": "Rheinland-Pfalz", "08": "Baden-Württemberg", "09": "Bayern",
-              "10": "Saarland", "11": "Berlin", "12": "Brandenburg",
-              "13": "Mecklenburg-Vorpommern", "14": "Sachsen", "15": "Sachsen-Anhalt",
-              "16": "Thüringen"}
 COORD_DECIMALS = 5  # ~1 m at our latitudes; far below the 100 m simplification
 
 

@@ -34,6 +34,14 @@ CREDIT_CATALOG = "OZG-Katalog: KDN OZG-Datenbank NRW (Stand 12/2019), MIT-Lizenz
 CREDIT_CATALOG_URL = "https://github.com/kdn-nrw/OZG-Datenbank-NRW"
 SAMPLE_SOURCE = "Beispieldaten"
 
+#: The Länder by their AGS (two digits).
+LAND_NAMES = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen",
+              "04": "Bremen", "05": "Nordrhein-Westfalen", "06": "Hessen",
+              "07": "Rheinland-Pfalz", "08": "Baden-Württemberg", "09": "Bayern",
+              "10": "Saarland", "11": "Berlin", "12": "Brandenburg",
+              "13": "Mecklenburg-Vorpommern", "14": "Sachsen", "15": "Sachsen-Anhalt",
+              "16": "Thüringen"}
+
 #: The Wirtschafts-Service-Portal.NRW list of live services (real, Land-wide; ``WSP_FILE``):
 #: ``quelle`` of its records (the UI prefixes "Quelle: "), its Stand, and the portal whose
 #: paths its link columns hold (verified: the portal is served at service.wirtschaft.nrw).

@@ -163,6 +163,11 @@ class Snapshot:
         return [g for g in self.gebiete.values() if g["ebene"] == "gemeinde"]
 
     @cached_property
+    def gemeinde_laender(self) -> frozenset:
+        """The Länder (two digits) that have Gemeinden."""
+        return frozenset(g["ags"][:2] for g in self.gemeinden)
+
+    @cached_property
     def kreise(self) -> list[dict]:
         return [g for g in self.gebiete.values() if g["ebene"] == "kreis"]
 

@@ -20,13 +20,13 @@ from alembic import command
 from alembic.config import Config
 
 from .catalog import Catalog
+from .config import LAND_NAMES
 from .schema import (DATA_FIELDS, KEY_FIELDS, RECORD_FIELDS, STAND_FIELD, api_token, gebiet,
                      import_run, lage, leika, leistung, meta, normalised, themenfeld, umsetzung,
                      umsetzung_history)
 
 # The tables and record fields live in ozgmap/schema.py; re-exported for callers.
 
-LAND = {"05": "Nordrhein-Westfalen"}
 BUND_AGS = "00"
 
 
@@ -185,7 +185,7 @@ class Store:
         rows += [{"ags": g["ags"], "name": g["name"], "bez": g["bez"], "ebene": "gemeinde",
                   "kreis_ags": g["kreis_ags"]} for g in gemeinden]
         laender = sorted({r["ags"][:2] for r in rows})
-        rows += [{"ags": land, "name": LAND.get(land, f"Land {land}"), "bez": "Land",
+        rows += [{"ags": land, "name": LAND_NAMES.get(land, f"Land {land}"), "bez": "Land",
                   "ebene": "land", "kreis_ags": None} for land in laender]
         rows.append({"ags": BUND_AGS, "name": "Bund", "bez": "Bund", "ebene": "bund",
                      "kreis_ags": None})

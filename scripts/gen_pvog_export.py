@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ozgmap.importer import DASHBOARD_COLUMNS, ars_to_ags  # noqa: E402 - the package beside
+from ozgmap.config import LAND_NAMES  # noqa: E402
 from ozgmap.store import Store  # noqa: E402
 
 DEFAULT_ROWS = 3_500_000
@@ -40,12 +41,6 @@ WEIGHT = {"gemeinde": 1.0, "kreis": 0.6, "land": 0.3, "bund": 0.2}
 FLAECHE = {"gemeinde": ["in mind. einer Kommune verfügbar"],
            "kreis": ["kreisweit flächendeckend", "in mind. einer Kommune verfügbar"],
            "land": ["landesweit flächendeckend"], "bund": ["bundesweit flächendeckend"]}
-LAND_NAMES = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen",
-              "04": "Bremen", "05": "Nordrhein-Westfalen", "06": "Hessen",
-              "07": "Rheinland-Pfalz", "08": "Baden-Württemberg", "09": "Bayern",
-              "10": "Saarland", "11": "Berlin", "12": "Brandenburg",
-              "13": "Mecklenburg-Vorpommern", "14": "Sachsen", "15": "Sachsen-Anhalt",
-              "16": "Thüringen"}
 
 
 def ars_of(ags: str, ebene: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 
 from ozgmap import sample, services
 from ozgmap.config import SAMPLE_SOURCE
+from ozgmap.store import Store
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -107,3 +108,17 @@ def test_delete_keeps_history(store):
     assert res.deleted == 1
     assert not store.records(ags=rec["ags"], ozg_id=rec["ozg_id"], quelle="Test")
     assert store.history(ags=rec["ags"], ozg_id=rec["ozg_id"])[-1]["aktion"] == "gelöscht"
+
+
+def test_every_land_gets_its_name(tmp_path):
+
+    store = Store(f"sqlite:///{tmp_path / 'laender.sqlite'}")
+    store.create_schema()
+    store.load_gebiete([{"ags": "09162000", "name": "München", "bez": "Stadt",
+                         "kreis_ags": "09162"},
+                        {"ags": "05570044", "name": "Telgte", "bez": "Stadt",
+                         "kreis_ags": "05570"}],
+                       [{"ags": "09162", "name": "München", "bez": "Kreisfreie Stadt"},
+                        {"ags": "05570", "name": "Warendorf", "bez": "Kreis"}])
+    names = {g["ags"]: g["name"] for g in store.gebiete() if g["ebene"] == "land"}
+    assert names == {"05": "Nordrhein-Westfalen", "09": "Bayern"}

@@ -86,8 +86,7 @@ def figure_level(args: dict, snap: Snapshot) -> tuple[str, str | None]:
         raise BadParameter("ebene", f"Unbekannte Ebene '{ebene[:40]}'. Erlaubt: "
                            + ", ".join(LEVELS) + ".")
     land = args.get("land") or None
-    if land is not None and (len(land) != 2 or not land.isdigit()
-                             or not any(g["ags"][:2] == land for g in snap.gemeinden)):
+    if land is not None and land not in snap.gemeinde_laender:
         raise BadParameter("land", f"Kein Land '{land[:40]}' mit Gemeinden: zwei Ziffern "
                            "wie 05 (Nordrhein-Westfalen).")
     return ebene, land
